@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { LIMITS } from './limits.ts';
+import type { ParleyErrorBody } from './errors.ts';
+
+/**
+ * Commands a client appends to the `outbox` of its own user document
+ * (docs/protocol.md, rules O1–O12). The same shapes are accepted by the REST
+ * endpoints that change a conversation, so there is one path for every write.
+ */
+
+/** Client-generated ids (UUIDv7 recommended): also the idempotency key. */
+export const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'an id of 8–64 letters, digits, - or _');
+const serverId = z.string().min(1).max(64);
+const timestamp = z.number().int().nonnegative();
+
+export const MESSAGE_KINDS = ['text', 'image', 'video', 'file', 'system', 'call'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+/** Kinds a client may send; `system` and `call` are written by the server alone. */
+export const SENDABLE_KINDS = ['text', 'image', 'video', 'file'] as const;
+
+export const ROLES = ['owner', 'admin', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const CONVERSATION_STATUSES = ['active', 'expired', 'closed'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+export const mediaSchema = z.object({
+  url: z.string().min(1).max(LIMITS.mediaUrlMaxLength),
+  mimeType: z.string().min(1).max(127),
+  size: z.number().int().nonnegative(),
+  name: z.string().max(255).optional(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  durationMs: z.number().int().nonnegative().optional(),
+  thumbnailUrl: z.string().max(LIMITS.mediaUrlMaxLength).optional(),
+});
+export type Media = z.infer<typeof mediaSchema>;
+
+const text = z.string().max(LIMITS.textMaxLength, `text longer than ${LIMITS.textMaxLength} characters`);
+const base = { id: clientId, conversationId: serverId, createdAt: timestamp };
+
+export const sendCommand = z
+  .object({
+    ...base,
+    type: z.literal('send'),
+    messageId: clientId,
+    kind: z.enum(SENDABLE_KINDS),
+    text: text.default(''),
+    media: mediaSchema.optional(),
+    replyTo: clientId.optional(),
+    /** Higher goes first in the SDK's queue; the server ignores it. */
+    priority: z.number().int().min(0).max(9).optional(),
+  })
+  .refine((c) => c.kind === 'text' ? c.text.trim().length > 0 : c.media !== undefined, {
+    message: 'a text message needs text; a media message needs media',
+  });
+
+export const editCommand = z.object({ ...base, type: z.literal('edit'), messageId: clientId, text: text.min(1) });
+export const recallCommand = z.object({ ...base, type: z.literal('recall'), messageId: clientId });
+const emoji = z.string().min(1).max(LIMITS.reactionMaxLength);
+export const reactCommand = z.object({ ...base, type: z.literal('react'), messageId: clientId, emoji });
+export const unreactCommand = z.object({ ...base, type: z.literal('unreact'), messageId: clientId, emoji });
+export const readCommand = z.object({ ...base, type: z.literal('read'), seq: z.number().int().nonnegative() });
+export const renameCommand = z.object({
+  ...base,
+  type: z.literal('rename'),
+  title: z.string().trim().min(1).max(LIMITS.titleMaxLength),
+});
+export const setAvatarCommand = z.object({
+  ...base,
+  type: z.literal('setAvatar'),
+  avatarUrl: z.string().max(LIMITS.mediaUrlMaxLength).nullable(),
+});
+export const addMembersCommand = z.object({
+  ...base,
+  type: z.literal('addMembers'),
+  userIds: z.array(serverId).min(1).max(LIMITS.groupMaxMembers),
+});
+export const removeMemberCommand = z.object({ ...base, type: z.literal('removeMember'), userId: serverId });
+export const setRoleCommand = z.object({
+  ...base,
+  type: z.literal('setRole'),
+  userId: serverId,
+  role: z.enum(['admin', 'member']),
+});
+export const leaveCommand = z.object({ ...base, type: z.literal('leave') });
+export const setStatusCommand = z.object({
+  ...base,
+  type: z.literal('setStatus'),
+  status: z.enum(CONVERSATION_STATUSES),
+});
+
+export const commandSchema = z.discriminatedUnion('type', [
+  sendCommand,
+  editCommand,
+  recallCommand,
+  reactCommand,
+  unreactCommand,
+  readCommand,
+  renameCommand,
+  setAvatarCommand,
+  addMembersCommand,
+  removeMemberCommand,
+  setRoleCommand,
+  leaveCommand,
+  setStatusCommand,
+]);
+
+export type Command = z.infer<typeof commandSchema>;
+export type CommandType = Command['type'];
+export type SendCommand = z.infer<typeof sendCommand>;
+export const COMMAND_TYPES = [
+  'send', 'edit', 'recall', 'react', 'unreact', 'read',
+  'rename', 'setAvatar', 'addMembers', 'removeMember', 'setRole', 'leave', 'setStatus',
+] as const satisfies readonly CommandType[];
+
+export type CommandResult =
+  | { id: string; status: 'sent'; seq: number; messageId?: string; conversationId?: string; at: number }
+  | ({ id: string; status: 'failed'; conversationId?: string; messageId?: string; at: number } & ParleyErrorBody);
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ParleyErrorBody };
+
+/** Validates an outbox entry. Pure: no I/O, no clock. */
+export function parseCommand(raw: unknown): ParseResult<Command> {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, error: { code: 'VALIDATION_FAILED', message: 'a command is a JSON object' } };
+  }
+  const size = byteLength(JSON.stringify(raw));
+  if (size > LIMITS.commandMaxBytes) {
+    return { ok: false, error: { code: 'PAYLOAD_TOO_LARGE', message: `command is ${size} bytes; the limit is ${LIMITS.commandMaxBytes}` } };
+  }
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== 'string' || !(COMMAND_TYPES as readonly string[]).includes(type)) {
+    return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `unknown command type ${JSON.stringify(type)}` } };
+  }
+  const parsed = commandSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const tooLong = issue?.code === 'too_big' && issue.path[0] === 'text';
+  return {
+    ok: false,
+    error: {
+      code: tooLong ? 'TEXT_TOO_LONG' : 'VALIDATION_FAILED',
+      message: issue ? `${issue.path.join('.') || 'command'}: ${issue.message}` : 'invalid command',
+    },
+  };
+}
+
+/** The id of an outbox entry, if it has a usable one (to address its result). */
+export function commandIdOf(raw: unknown): string | undefined {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && clientId.safeParse(id).success ? id : undefined;
+}
+
+export function byteLength(s: string): number {
+  return new TextEncoder().encode(s).length;
+}

@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, MysqlDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { createPool } from 'mysql2';
+import SQLite from 'better-sqlite3';
+import { migrations } from './migrations.ts';
+import type { Database } from './tables.ts';
+
+export type { Database } from './tables.ts';
+export * from './tables.ts';
+export { sql } from 'kysely';
+
+export type Dialect = 'mysql' | 'sqlite';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** `mysql://user:pass@host:port/db`; without it, SQLite in dataDir. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Connections in the MySQL pool. */
+  poolSize?: number;
+}
+
+/** Opens the index and brings its schema up to date. */
+export async function openStore(options: OpenOptions): Promise<Store> {
+  const store = options.databaseUrl ? openMysql(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.dataDir);
+  await migrate(store);
+  return store;
+}
+
+function openMysql(url: string, connectionLimit: number): Store {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'mysql:') throw new Error(`DATABASE_URL must start with mysql://, got ${parsed.protocol}`);
+  const pool = createPool({
+    uri: url,
+    connectionLimit,
+    charset: 'utf8mb4',
+    supportBigNumbers: true,
+    // Seq and timestamps fit a double; strings would leak into every caller.
+    bigNumberStrings: false,
+    decimalNumbers: true,
+  });
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  return { db, dialect: 'mysql', close: () => db.destroy() };
+}
+
+function openSqlite(dataDir: string): Store {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'parley.db');
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+async function migrate(store: Store): Promise<void> {
+  const all = migrations(store.dialect);
+  const provider: MigrationProvider = { getMigrations: async () => all };
+  const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,167 @@
+import * as Y from 'yjs';
+import { YKeyValue } from 'y-utility/y-keyvalue';
+import type { Command, CommandResult, ConversationStatus, Media, MessageKind, Role } from './commands.ts';
+
+/**
+ * The layout of Parley's two kinds of Yjs document (docs/protocol.md, "Documents").
+ * Queues are arrays whose handled items are deleted; rewritten key/value state is
+ * a YKeyValue over an array, never a Y.Map (a Y.Map keeps every key it ever held).
+ */
+
+export const conversationDocName = (id: string) => `conversation:${id}`;
+export const userDocName = (id: string) => `user:${id}`;
+
+export type DocRef = { kind: 'conversation'; id: string } | { kind: 'user'; id: string };
+
+export function parseDocName(name: string): DocRef | null {
+  const m = /^(conversation|user):([A-Za-z0-9_-]{1,64})$/.exec(name);
+  if (!m) return null;
+  return { kind: m[1] as 'conversation' | 'user', id: m[2]! };
+}
+
+export interface ReplyPreview {
+  id: string;
+  seq: number;
+  senderId: string;
+  kind: MessageKind;
+  text: string;
+}
+
+export interface SystemEvent {
+  event: 'created' | 'membersAdded' | 'memberRemoved' | 'memberLeft' | 'renamed' | 'avatarChanged' | 'roleChanged' | 'statusChanged';
+  actorId: string;
+  userIds?: string[];
+  title?: string;
+  role?: Role;
+  status?: ConversationStatus;
+}
+
+/** A message as stored in a conversation document's window: plain JSON. */
+export interface MessageEntry {
+  id: string;
+  seq: number;
+  /** Bumped by every edit, recall and reaction; readers keep the highest per id. */
+  v: number;
+  senderId: string;
+  kind: MessageKind;
+  text: string;
+  createdAt: number;
+  media?: Media;
+  replyTo?: ReplyPreview;
+  editedAt?: number;
+  recalledAt?: number;
+  reactions?: Record<string, string[]>;
+  system?: SystemEvent;
+}
+
+/** A message as the REST API and the SDK hand it out. */
+export interface Message extends Omit<MessageEntry, 'v'> {
+  conversationId: string;
+  version: number;
+}
+
+export interface MemberInfo {
+  userId: string;
+  role: Role;
+}
+
+export interface ConversationContext {
+  kind: string;
+  ref: string;
+  buyerId: string;
+  sellerId: string;
+}
+
+export interface ConversationMeta {
+  id: string;
+  type: 'direct' | 'group' | 'context';
+  title: string | null;
+  avatarUrl: string | null;
+  members: MemberInfo[];
+  status: ConversationStatus;
+  context: ConversationContext | null;
+  expiresAt: number | null;
+}
+
+export interface InboxEntry {
+  conversationId: string;
+  lastMessage: Message | null;
+  unreadCount: number;
+  lastSeq: number;
+  readSeq: number;
+  updatedAt: number;
+}
+
+export interface Draft {
+  text: string;
+  replyTo?: string;
+  updatedAt: number;
+}
+
+export interface ConversationSettings {
+  muted?: boolean;
+  pinned?: boolean;
+  /** Messages with seq ≤ this are hidden on this user's devices ("clear history"). */
+  clearedBefore?: number;
+}
+
+/** Typed views over a conversation document. */
+export function conversationParts(doc: Y.Doc) {
+  return {
+    messages: doc.getArray<MessageEntry>('messages'),
+    reads: doc.getArray<{ key: string; val: number }>('reads'),
+    meta: doc.getArray<{ key: string; val: unknown }>('meta'),
+    epoch: doc.getArray<number>('epoch'),
+  };
+}
+
+/** Typed views over a user document. */
+export function userParts(doc: Y.Doc) {
+  return {
+    outbox: doc.getArray<Command>('outbox'),
+    results: doc.getArray<CommandResult>('results'),
+    inbox: doc.getArray<{ key: string; val: InboxEntry }>('inbox'),
+    drafts: doc.getArray<{ key: string; val: Draft }>('drafts'),
+    settings: doc.getArray<{ key: string; val: ConversationSettings }>('settings'),
+  };
+}
+
+export function keyValue<T>(array: Y.Array<{ key: string; val: T }>): YKeyValue<T> {
+  return new YKeyValue<T>(array as Y.Array<{ key: string; val: T }>);
+}
+
+/**
+ * Rule E2: a conversation document whose `epoch` array holds more than one value
+ * merged a copy from an older epoch into the current one. The holder drops its
+ * copy and loads the document anew; the current epoch is the highest value.
+ */
+export function epochState(doc: Y.Doc): { epoch: number | null; stale: boolean } {
+  const values = conversationParts(doc).epoch.toArray();
+  if (values.length === 0) return { epoch: null, stale: false };
+  const epoch = Math.max(...values);
+  return { epoch, stale: new Set(values).size > 1 };
+}
+
+/**
+ * The messages of a window, one per id (the highest version wins), in seq order.
+ * Several server instances may append concurrently, so array position means nothing.
+ */
+export function windowMessages(doc: Y.Doc): MessageEntry[] {
+  const byId = new Map<string, MessageEntry>();
+  for (const entry of conversationParts(doc).messages) {
+    const seen = byId.get(entry.id);
+    if (!seen || entry.v > seen.v) byId.set(entry.id, entry);
+  }
+  return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+export function readMeta(doc: Y.Doc): Partial<ConversationMeta> {
+  const meta: Record<string, unknown> = {};
+  for (const { key, val } of conversationParts(doc).meta) meta[key] = val;
+  return meta as Partial<ConversationMeta>;
+}
+
+export function toMessage(entry: MessageEntry, conversationId: string): Message {
+  const { v, ...rest } = entry;
+  return { ...rest, conversationId, version: v };
+}

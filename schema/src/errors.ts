@@ -1,0 +1,64 @@
+/**
+ * One error shape for REST answers, sync results and SDK callbacks.
+ * Codes are stable: clients switch on them, so never rename one.
+ */
+export const ERROR_CODES = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  UNKNOWN_COMMAND: 400,
+  TEXT_TOO_LONG: 413,
+  PAYLOAD_TOO_LARGE: 413,
+  AUTH_FAILED: 401,
+  TOKEN_EXPIRED: 401,
+  FORBIDDEN: 403,
+  NOT_A_MEMBER: 403,
+  NOT_ALLOWED: 403,
+  EDIT_WINDOW_PASSED: 403,
+  CONVERSATION_CLOSED: 403,
+  NOT_FOUND: 404,
+  USERNAME_TAKEN: 409,
+  CONFLICT: 409,
+  DUPLICATE: 409,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  // Client-side codes (the SDK raises these; the server never does).
+  CONNECTION_FAILED: 0,
+  MESSAGE_SEND_FAILED: 0,
+  STORAGE_FAILED: 0,
+  CONFIG_INVALID: 0,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface ParleyErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Codes a sender may retry unchanged; the rest fail the same way again. */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'RATE_LIMITED',
+  'INTERNAL',
+  'CONNECTION_FAILED',
+]);
+
+export class ParleyError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'ParleyError';
+    this.code = code;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code] || 500;
+  }
+
+  toJSON(): ParleyErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
