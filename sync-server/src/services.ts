@@ -1,0 +1,34 @@
+import type { Store } from '@parley/schema/db';
+import type { Command, CommandResult } from '@parley/schema';
+import type { SyncConfig } from './config.ts';
+import type { Logger } from './log.ts';
+import type { TokenService } from './auth/tokens.ts';
+
+/** What the edges (REST handlers, Hocuspocus hooks) are handed: built once in server.ts. */
+export interface Services {
+  config: SyncConfig;
+  store: Store;
+  log: Logger;
+  tokens: TokenService;
+  commands: CommandExecutor;
+  inbox: InboxNotifier;
+  presence: PresenceView;
+}
+
+export interface CommandExecutor {
+  /**
+   * Validates and applies one command for `actorId` (docs/protocol.md, O1–O12):
+   * the index row, the conversation document and the inboxes of connected members.
+   * Never throws for a refused command: it answers `failed` with a code.
+   */
+  execute(actorId: string, command: Command): Promise<CommandResult>;
+}
+
+export interface InboxNotifier {
+  /** Recomputes `conversationId` in the inboxes of these users whose documents are loaded. */
+  refresh(conversationId: string, userIds: string[]): Promise<void>;
+}
+
+export interface PresenceView {
+  isOnline(userId: string): boolean;
+}
