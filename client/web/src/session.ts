@@ -1,0 +1,33 @@
+import type { AuthResponse, User } from '@parley/schema';
+
+/** What survives a reload: the tokens and who they belong to (localStorage). */
+export interface Session {
+  token: string;
+  refreshToken: string;
+  expiresAt: number;
+  user: User;
+}
+
+const KEY = 'parley.session';
+
+export function loadSession(): Session | null {
+  try {
+    const raw = localStorage.getItem(KEY);
+    if (!raw) return null;
+    const value = JSON.parse(raw) as Partial<Session>;
+    if (typeof value.token !== 'string' || !value.user || typeof value.user.id !== 'string') return null;
+    return value as Session;
+  } catch {
+    return null;
+  }
+}
+
+export function saveSession(auth: AuthResponse): Session {
+  const session: Session = { token: auth.token, refreshToken: auth.refreshToken, expiresAt: auth.expiresAt, user: auth.user };
+  localStorage.setItem(KEY, JSON.stringify(session));
+  return session;
+}
+
+export function clearSession(): void {
+  localStorage.removeItem(KEY);
+}

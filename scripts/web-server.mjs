@@ -1,0 +1,269 @@
+// The web app's server: serves the built app and proxies the API, sync, upload and
+// call routes to the services, so a browser talks to one origin only.
+//
+//   node scripts/web-server.mjs
+//
+// WEB_PORT (5173), SYNC_PORT (1234), MEDIA_PORT (1080) as in CONTRACT.md.
+// PARLEY_SYNC_UPSTREAMS / PARLEY_MEDIA_UPSTREAMS: comma-separated base URLs
+// (e.g. http://sync-1:1234,http://sync-2:1234) when the services run elsewhere;
+// requests and WebSockets go round-robin, skipping an upstream that refuses.
+// PARLEY_WEB_DIST: the built app (client/web/dist).
+// Only node:http and node:net: no proxy dependency.
+
+import { Buffer } from 'node:buffer';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
+import { URL, fileURLToPath } from 'node:url';
+import pino from 'pino';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Routes and the service that answers them. Order matters: first prefix wins. */
+const ROUTES = [
+  { prefix: '/api', service: 'sync' },
+  { prefix: '/sync', service: 'sync' },
+  { prefix: '/files', service: 'media' },
+  { prefix: '/peer', service: 'media' },
+];
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
+// Hop-by-hop headers are for one connection only (RFC 9110 §7.6.1).
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+
+export function loadWebConfig(env = process.env) {
+  const port = (value, fallback) => {
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: ${value}`);
+    return n;
+  };
+  const list = (value, fallback) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [fallback]).map((u) => new URL(u));
+  return {
+    port: port(env.WEB_PORT, 5173),
+    host: env.WEB_HOST || '0.0.0.0',
+    dist: path.resolve(env.PARLEY_WEB_DIST || path.join(root, 'client/web/dist')),
+    upstreams: {
+      sync: list(env.PARLEY_SYNC_UPSTREAMS, `http://127.0.0.1:${port(env.SYNC_PORT, 1234)}`),
+      media: list(env.PARLEY_MEDIA_UPSTREAMS, `http://127.0.0.1:${port(env.MEDIA_PORT, 1080)}`),
+    },
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}
+
+export function createWebServer(config, log) {
+  const next = { sync: 0, media: 0 };
+  /** Upstreams of a service, starting with the next in round-robin order. */
+  function upstreamsFor(service) {
+    const all = config.upstreams[service];
+    const start = next[service]++ % all.length;
+    return [...all.slice(start), ...all.slice(0, start)];
+  }
+
+  const routeOf = (url) => ROUTES.find((r) => url === r.prefix || url.startsWith(r.prefix + '/') || url.startsWith(r.prefix + '?'));
+
+  const server = http.createServer((req, res) => {
+    const route = routeOf(req.url ?? '/');
+    if (route) return proxyRequest(req, res, upstreamsFor(route.service), route.service);
+    if (req.url === '/__parley/health') return json(res, 200, { ok: true });
+    serveStatic(req, res);
+  });
+  server.keepAliveTimeout = 5_000;
+
+  server.on('upgrade', (req, socket, head) => {
+    const route = routeOf(req.url ?? '/');
+    if (!route) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    proxyUpgrade(req, socket, head, upstreamsFor(route.service), route.service);
+  });
+
+  function forwardHeaders(req) {
+    const headers = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+    }
+    const remote = req.socket.remoteAddress ?? '';
+    headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${remote}` : remote;
+    headers['x-forwarded-host'] = req.headers['x-forwarded-host'] ?? req.headers.host ?? '';
+    headers['x-forwarded-proto'] = req.headers['x-forwarded-proto'] ?? (req.socket.encrypted ? 'https' : 'http');
+    return headers;
+  }
+
+  function proxyRequest(req, res, candidates, service) {
+    const [target, ...rest] = candidates;
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: forwardHeaders(req) },
+      (answer) => {
+        const headers = {};
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+        answer.pipe(res);
+      },
+    );
+    // Only a request without a body can be replayed to the next instance.
+    const bodyless = !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    upstream.on('error', (error) => {
+      if (bodyless && rest.length > 0 && error.code === 'ECONNREFUSED' && !res.headersSent) {
+        log.warn({ upstream: target.host, err: error.message }, 'upstream refused, trying the next');
+        return proxyRequest(req, res, rest, service);
+      }
+      log.warn({ upstream: target.host, url: req.url, err: error.message }, 'upstream failed');
+      if (!res.headersSent) json(res, 502, { error: { code: 'INTERNAL', message: `the ${service} service is not reachable` } });
+      else res.destroy();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    if (bodyless) {
+      req.resume();
+      upstream.end();
+    } else req.pipe(upstream);
+  }
+
+  function proxyUpgrade(req, socket, head, candidates, service) {
+    const [target, ...rest] = candidates;
+    const upstream = net.connect({ host: target.hostname, port: Number(target.port) });
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      const headers = forwardHeaders(req);
+      // An upgrade needs its own Connection/Upgrade headers back.
+      headers.connection = 'Upgrade';
+      headers.upgrade = req.headers.upgrade ?? 'websocket';
+      let raw = `${req.method} ${req.url} HTTP/1.1\r\n`;
+      for (const [name, value] of Object.entries(headers)) {
+        for (const v of Array.isArray(value) ? value : [value]) raw += `${name}: ${v}\r\n`;
+      }
+      upstream.write(raw + '\r\n');
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.on('error', (error) => {
+      if (!connected && rest.length > 0) {
+        log.warn({ upstream: target.host, err: error.message }, 'upstream refused the upgrade, trying the next');
+        return proxyUpgrade(req, socket, head, rest, service);
+      }
+      if (!connected) {
+        log.warn({ upstream: target.host, url: req.url, err: error.message }, `${service} upgrade failed`);
+        socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      } else socket.destroy();
+    });
+    socket.on('error', () => upstream.destroy());
+    socket.on('close', () => upstream.destroy());
+    upstream.on('close', () => socket.destroy());
+  }
+
+  function serveStatic(req, res) {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return json(res, 405, { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here` } });
+    }
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://web.invalid').pathname);
+    } catch {
+      return json(res, 400, { error: { code: 'BAD_REQUEST', message: 'malformed path' } });
+    }
+    const file = path.join(config.dist, path.normalize(pathname));
+    if (!file.startsWith(config.dist + path.sep) && file !== config.dist) {
+      return json(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+    }
+    fs.stat(file, (error, stat) => {
+      if (!error && stat.isFile()) return sendFile(req, res, file, stat);
+      // A path with an extension is a missing asset; anything else is a route of the app.
+      if (path.extname(pathname)) return json(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+      const index = path.join(config.dist, 'index.html');
+      fs.stat(index, (indexError, indexStat) => {
+        if (indexError) return json(res, 503, { error: { code: 'INTERNAL', message: 'the web app is not built (npm start builds it)' } });
+        sendFile(req, res, index, indexStat);
+      });
+    });
+  }
+
+  function sendFile(req, res, file, stat) {
+    const hashed = file.startsWith(path.join(config.dist, 'assets') + path.sep);
+    res.writeHead(200, {
+      'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'Content-Length': stat.size,
+      // Vite names assets by content hash: they never change. index.html always revalidates.
+      'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'Last-Modified': stat.mtime.toUTCString(),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'same-origin',
+    });
+    if (req.method === 'HEAD') return res.end();
+    fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  }
+
+  return {
+    http: server,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const { port } = server.address();
+          log.info({ port, dist: config.dist }, 'web server listening');
+          resolve(port);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Proxied WebSockets and streams are cut: their services are stopping too.
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+    },
+  };
+}
+
+function json(res, status, body) {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload), 'Cache-Control': 'no-store' });
+  res.end(payload);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const config = loadWebConfig();
+  const log = pino({ name: 'web', level: config.logLevel });
+  const server = createWebServer(config, log);
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  server.listen().catch((error) => {
+    log.fatal({ err: error }, 'could not start');
+    process.exit(1);
+  });
+}
