@@ -1,0 +1,111 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { LIMITS, ParleyError, type AuthResponse, type User } from '@parley/schema';
+import type { Services } from '../services.ts';
+import { credentialsByUsername, insertUser, toUser, userById } from '../index/users.ts';
+import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { RateLimitedError, type LoginLimiter } from './rateLimit.ts';
+
+/**
+ * Accounts: registration, login, refresh-token rotation and logout.
+ * A refresh token is 32 random bytes handed to the client once; the index keeps
+ * only its sha256, so a leaked table cannot be replayed.
+ */
+type Deps = Pick<Services, 'store' | 'tokens'>;
+
+export interface NewAccount {
+  /** Already lower-cased and validated. */
+  username: string;
+  password: string;
+  displayName?: string | undefined;
+}
+
+export async function register({ store, tokens }: Deps, input: NewAccount): Promise<AuthResponse> {
+  const now = Date.now();
+  const row = {
+    id: uuidv7(),
+    username: input.username,
+    display_name: input.displayName ?? input.username,
+    password_hash: await hashPassword(input.password),
+    avatar_url: null,
+    created_at: now,
+  };
+  if (!(await insertUser(store.db, row))) throw new ParleyError('USERNAME_TAKEN', `the username ${input.username} is taken`);
+  return issue({ store, tokens }, toUser(row));
+}
+
+export async function login(
+  { store, tokens }: Deps,
+  limiter: LoginLimiter,
+  input: { username: string; password: string; address: string },
+): Promise<AuthResponse> {
+  const keys = [`user:${input.username}`, `addr:${input.address}`];
+  const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
+  if (wait > 0) throw new RateLimitedError(wait);
+
+  const found = await credentialsByUsername(store.db, input.username);
+  const ok = await verifyPassword(input.password, found?.password_hash ?? (await dummyHash()));
+  if (!found || !ok) {
+    for (const key of keys) limiter.fail(key);
+    throw new ParleyError('AUTH_FAILED', 'wrong username or password');
+  }
+  limiter.reset(keys[0]!);
+  const user = await userById(store.db, found.id);
+  if (!user) throw new ParleyError('AUTH_FAILED', 'wrong username or password');
+  return issue({ store, tokens }, toUser(user));
+}
+
+/** Rotation: the presented token is revoked and a new pair issued; a revoked, expired or unknown token is refused. */
+export async function refresh({ store, tokens }: Deps, refreshToken: string): Promise<AuthResponse> {
+  const id = hashToken(refreshToken);
+  const now = Date.now();
+  const userId = await store.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('refresh_tokens').select(['user_id', 'expires_at', 'revoked_at']).where('id', '=', id).executeTakeFirst();
+    if (!row || row.revoked_at !== null || Number(row.expires_at) <= now) return null;
+    // Two refreshes racing with one token: exactly one of them revokes it.
+    const revoked = await trx
+      .updateTable('refresh_tokens')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(revoked.numUpdatedRows) === 1 ? row.user_id : null;
+  });
+  if (!userId) throw new ParleyError('AUTH_FAILED', 'the refresh token is unknown, expired or already used');
+  const user = await userById(store.db, userId);
+  if (!user) throw new ParleyError('AUTH_FAILED', 'the account no longer exists');
+  return issue({ store, tokens }, toUser(user));
+}
+
+/** Revokes the caller's refresh token; unknown tokens and other users' tokens are ignored (logout is idempotent). */
+export async function logout({ store }: Deps, userId: string, refreshToken: string): Promise<void> {
+  await store.db
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: Date.now() })
+    .where('id', '=', hashToken(refreshToken))
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+}
+
+async function issue({ store, tokens }: Deps, user: User): Promise<AuthResponse> {
+  const now = Date.now();
+  const refreshToken = randomBytes(32).toString('base64url');
+  await store.db.deleteFrom('refresh_tokens').where('user_id', '=', user.id).where('expires_at', '<', now).execute();
+  await store.db
+    .insertInto('refresh_tokens')
+    .values({
+      id: hashToken(refreshToken),
+      user_id: user.id,
+      expires_at: now + LIMITS.refreshTokenTtlSeconds * 1000,
+      revoked_at: null,
+      created_at: now,
+    })
+    .execute();
+  const access = await tokens.issueAccess(user.id);
+  return { token: access.token, refreshToken, expiresAt: access.expiresAt, user };
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMITS, ParleyError } from '@parley/schema';
+import type { Services } from '../services.ts';
+import { createLoginLimiter, RateLimitedError } from '../auth/rateLimit.ts';
+import { authRoutes } from './auth.ts';
+import { readJson, validate } from './body.ts';
+import { conversationRoutes } from './conversations.ts';
+import { Router, type Reply, type RequestContext } from './router.ts';
+import { searchRoutes } from './search.ts';
+import { userRoutes } from './users.ts';
+
+/**
+ * The REST API under /api (docs/api.md): plain node:http, one route table.
+ * Returns false for any other path so the caller can hand the request on.
+ */
+export function createApiHandler(services: Services): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const limiter = createLoginLimiter({ attempts: LIMITS.loginAttempts, windowMs: LIMITS.loginWindowMs });
+  const router = new Router().add(
+    { method: 'GET', path: '/health', auth: false, handler: async () => ({ status: 200, body: { ok: true } }) },
+    ...authRoutes(limiter),
+    ...userRoutes(),
+    ...conversationRoutes(),
+    ...searchRoutes(),
+  );
+  const log = services.log.child({ component: 'api' });
+
+  return async (req, res) => {
+    const url = parseUrl(req.url);
+    if (!url || !(url.pathname === '/api' || url.pathname.startsWith('/api/'))) return false;
+    let reply: Reply;
+    try {
+      reply = await route(req, url);
+    } catch (error) {
+      reply = errorReply(error, req, url);
+    }
+    try {
+      send(req, res, reply);
+    } catch (error) {
+      log.error({ err: error, method: req.method, path: url.pathname }, 'could not send an API answer');
+      res.destroy();
+    }
+    return true;
+  };
+
+  async function route(req: IncomingMessage, url: URL): Promise<Reply> {
+    if (req.method === 'OPTIONS') return { status: 204, headers: { 'Access-Control-Max-Age': '600' } };
+    const match = router.match(req.method ?? 'GET', url.pathname.slice('/api'.length));
+    if (match.kind === 'none') throw new ParleyError('NOT_FOUND', `no endpoint ${url.pathname}`);
+    if (match.kind === 'wrongMethod') {
+      // No error code names 405; BAD_REQUEST is the nearest, and the status and Allow say the rest.
+      return {
+        status: 405,
+        headers: { Allow: match.allowed.join(', ') },
+        body: { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here; use ${match.allowed.join(' or ')}` } },
+      };
+    }
+
+    const userId = match.route.auth === false ? '' : await services.tokens.verifyAccess(bearer(req));
+    let raw: Promise<unknown> | undefined;
+    const ctx: RequestContext = {
+      req,
+      url,
+      params: match.params,
+      services,
+      log,
+      userId,
+      address: req.socket.remoteAddress ?? 'unknown',
+      body: async (schema) => validate(schema, await (raw ??= readJson(req, LIMITS.jsonBodyMaxBytes))),
+      query: (schema) => validate(schema, Object.fromEntries(url.searchParams)),
+    };
+    return match.route.handler(ctx);
+  }
+
+  function errorReply(error: unknown, req: IncomingMessage, url: URL): Reply {
+    if (error instanceof ParleyError) {
+      const headers: Record<string, string> = {};
+      if (error instanceof RateLimitedError) headers['Retry-After'] = String(Math.ceil(error.retryAfterMs / 1000));
+      if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer';
+      if (error.status >= 500) log.error({ err: error, method: req.method, path: url.pathname }, 'API request failed');
+      return { status: error.status, headers, body: { error: error.toJSON() } };
+    }
+    log.error({ err: error, method: req.method, path: url.pathname }, 'API request failed');
+    return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
+  }
+}
+
+function bearer(req: IncomingMessage): string {
+  const header = req.headers.authorization ?? '';
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new ParleyError('AUTH_FAILED', 'send Authorization: Bearer <access token>');
+  return match[1]!;
+}
+
+function parseUrl(raw: string | undefined): URL | null {
+  try {
+    // Prefixing keeps a path such as //host/api from being read as a host.
+    return raw?.startsWith('/') ? new URL(`http://localhost${raw}`) : new URL(raw ?? '');
+  } catch {
+    return null;
+  }
+}
+
+/** Tokens are bearer headers, never cookies, so any origin may call the API. */
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+};
+
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const headers: Record<string, string> = { ...CORS, 'Cache-Control': 'no-store', ...reply.headers };
+  // A body we refused to read (too large) or did not read is not drained: close instead of keeping the connection.
+  if (!req.complete) headers.Connection = 'close';
+  if (reply.body === undefined || reply.status === 204) {
+    res.writeHead(reply.status, headers).end();
+    return;
+  }
+  const json = JSON.stringify(reply.body);
+  res
+    .writeHead(reply.status, { ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(json)) })
+    .end(json);
+}
