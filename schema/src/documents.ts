@@ -126,8 +126,27 @@ export function userParts(doc: Y.Doc) {
   };
 }
 
+const keyValues = new WeakMap<Y.Array<any>, YKeyValue<any>>();
+
+/**
+ * The key/value view of an array, one per array: a YKeyValue observes its array
+ * for as long as it lives, so a new one per call would pile up observers.
+ * Only a document's writers use it; readers of a read-only document use `latestByKey`.
+ */
 export function keyValue<T>(array: Y.Array<{ key: string; val: T }>): YKeyValue<T> {
-  return new YKeyValue<T>(array as Y.Array<{ key: string; val: T }>);
+  let kv = keyValues.get(array) as YKeyValue<T> | undefined;
+  if (!kv) {
+    kv = new YKeyValue<T>(array);
+    keyValues.set(array, kv);
+  }
+  return kv;
+}
+
+/** Reads key/value pairs without writing: the last entry of a key wins, as in YKeyValue. */
+export function latestByKey<T>(array: Y.Array<{ key: string; val: T }>): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const { key, val } of array) map.set(key, val);
+  return map;
 }
 
 /**
@@ -156,9 +175,7 @@ export function windowMessages(doc: Y.Doc): MessageEntry[] {
 }
 
 export function readMeta(doc: Y.Doc): Partial<ConversationMeta> {
-  const meta: Record<string, unknown> = {};
-  for (const { key, val } of conversationParts(doc).meta) meta[key] = val;
-  return meta as Partial<ConversationMeta>;
+  return Object.fromEntries(latestByKey(conversationParts(doc).meta)) as Partial<ConversationMeta>;
 }
 
 export function toMessage(entry: MessageEntry, conversationId: string): Message {

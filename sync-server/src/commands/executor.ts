@@ -1,0 +1,276 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '@parley/schema/db';
+import type { Command, CommandResult, ErrorCode, Role } from '@parley/schema';
+import type { CommandExecutor, InboxNotifier } from '../services.ts';
+import type { Logger } from '../log.ts';
+import { appendMessage } from '../index/messages.ts';
+import { isUniqueViolation } from '../index/errors.ts';
+import { effectiveStatus } from '../index/projection.ts';
+import { decide, type Effect, type Facts, type MessageFacts } from './decide.ts';
+import type { RateLimiter } from './rate-limit.ts';
+
+/** What the executor needs from the document side once the index has committed. */
+export interface ConversationWriter {
+  /** Projects the committed changes into the conversation document (rule O7). */
+  project(conversationId: string, change: { messageIds: string[]; meta: boolean; reads: Record<string, number>; removed: string[] }): Promise<void>;
+  /** Closes the sockets of users who are no longer members (rule A3). */
+  evict(conversationId: string, userIds: string[]): void;
+}
+
+interface Deps {
+  db: Kysely<Database>;
+  writer: ConversationWriter;
+  inbox: InboxNotifier;
+  limiter: RateLimiter;
+  log: Logger;
+  now?: () => number;
+}
+
+const failed = (command: Pick<Command, 'id'> & Partial<Pick<Command, 'conversationId'>>, code: ErrorCode, message: string, at: number): CommandResult => ({
+  id: command.id, status: 'failed', code, message, conversationId: command.conversationId, at,
+});
+
+/**
+ * The edge around `decide`: loads the facts, commits the effects and the
+ * command's result in one transaction (rules O4, O5), then projects them into
+ * the conversation document and the inboxes.
+ */
+export function createCommandExecutor(deps: Deps): CommandExecutor {
+  const { db, log } = deps;
+  const now = deps.now ?? Date.now;
+
+  async function priorResult(actorId: string, command: Command): Promise<CommandResult | null> {
+    const prior = await db.selectFrom('commands').select(['user_id', 'result']).where('id', '=', command.id).executeTakeFirst();
+    if (prior) {
+      return prior.user_id === actorId
+        ? (JSON.parse(prior.result) as CommandResult)
+        : failed(command, 'DUPLICATE', 'that command id is taken', now());
+    }
+    if (command.type === 'send') {
+      // A resend under a new command id (an SDK retry) of a message that already landed.
+      const existing = await db.selectFrom('messages').select(['conversation_id', 'sender_id', 'seq']).where('id', '=', command.messageId).executeTakeFirst();
+      if (existing) {
+        if (existing.sender_id !== actorId || existing.conversation_id !== command.conversationId) {
+          return failed(command, 'DUPLICATE', 'that message id is taken', now());
+        }
+        return { id: command.id, status: 'sent', seq: Number(existing.seq), messageId: command.messageId, conversationId: command.conversationId, at: now() };
+      }
+    }
+    return null;
+  }
+
+  async function execute(actorId: string, command: Command): Promise<CommandResult> {
+    if (!deps.limiter.take(actorId)) return failed(command, 'RATE_LIMITED', 'too many commands; slow down', now());
+    const prior = await priorResult(actorId, command);
+    if (prior) return prior;
+
+    const facts = await loadFacts(db, actorId, command, now());
+    const decision = decide(facts, command);
+    const at = facts.now;
+    let result: CommandResult;
+    let committed: Committed = emptyCommit();
+    if (!decision.ok) {
+      result = failed(command, decision.code, decision.message, at);
+      try {
+        await db.insertInto('commands').values({ id: command.id, user_id: actorId, result: JSON.stringify(result), created_at: at }).execute();
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        return (await priorResult(actorId, command)) ?? result;
+      }
+      return result;
+    }
+    try {
+      const outcome = await db.transaction().execute(async (trx) => {
+        const c = await applyEffects(trx, command.conversationId, decision.effects, at);
+        const seq = c.firstSeq ?? decision.seq;
+        const messageId = command.type === 'send' || 'messageId' in command ? (command as { messageId?: string }).messageId : undefined;
+        const r: CommandResult = { id: command.id, status: 'sent', seq, conversationId: command.conversationId, at, ...(messageId ? { messageId } : {}) };
+        await trx.insertInto('commands').values({ id: command.id, user_id: actorId, result: JSON.stringify(r), created_at: at }).execute();
+        return { r, c };
+      });
+      result = outcome.r;
+      committed = outcome.c;
+    } catch (error) {
+      // Another instance handled the same command (or message) first: answer what it answered.
+      if (isUniqueViolation(error)) return (await priorResult(actorId, command)) ?? failed(command, 'DUPLICATE', 'duplicate', at);
+      throw error;
+    }
+
+    const members = [...facts.members.keys()];
+    if (committed.messageIds.length || committed.meta || Object.keys(committed.reads).length || committed.removed.length) {
+      await deps.writer.project(command.conversationId, committed);
+    }
+    if (committed.removed.length) deps.writer.evict(command.conversationId, committed.removed);
+    const touched = [...new Set([...members, ...committed.added, ...committed.removed])];
+    // Unread counts change for everyone on a new message; a read changes only the reader's.
+    const inboxUsers = committed.messageIds.length || committed.meta ? touched : Object.keys(committed.reads);
+    if (inboxUsers.length) await deps.inbox.refresh(command.conversationId, inboxUsers).catch((e) => log.error({ err: e }, 'inbox refresh failed'));
+    return result;
+  }
+
+  return { execute };
+}
+
+interface Committed {
+  firstSeq: number | null;
+  messageIds: string[];
+  meta: boolean;
+  reads: Record<string, number>;
+  added: string[];
+  removed: string[];
+}
+
+const emptyCommit = (): Committed => ({ firstSeq: null, messageIds: [], meta: false, reads: {}, added: [], removed: [] });
+
+async function applyEffects(trx: Transaction<Database>, conversationId: string, effects: Effect[], at: number): Promise<Committed> {
+  const c = emptyCommit();
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'append': {
+        const seq = await appendMessage(trx, {
+          conversation_id: conversationId,
+          id: effect.id,
+          sender_id: effect.senderId,
+          kind: effect.kind,
+          text: effect.text,
+          media: effect.media ? JSON.stringify(effect.media) : null,
+          reply_to: effect.replyTo,
+          system: effect.system ? JSON.stringify(effect.system) : null,
+          created_at: at,
+        });
+        c.firstSeq ??= seq;
+        c.messageIds.push(effect.id);
+        // Sending implies having read everything up to one's own message.
+        if (!effect.system) {
+          await markRead(trx, conversationId, effect.senderId, seq);
+          c.reads[effect.senderId] = seq;
+        }
+        break;
+      }
+      case 'updateMessage': {
+        await trx
+          .updateTable('messages')
+          .set((eb) => ({
+            version: eb('version', '+', 1),
+            ...(effect.text !== undefined ? { text: effect.text } : {}),
+            ...(effect.editedAt !== undefined ? { edited_at: effect.editedAt } : {}),
+            ...(effect.recalledAt !== undefined ? { recalled_at: effect.recalledAt } : {}),
+            ...(effect.reactions !== undefined ? { reactions: JSON.stringify(effect.reactions) } : {}),
+          }))
+          .where('id', '=', effect.id)
+          .execute();
+        c.messageIds.push(effect.id);
+        break;
+      }
+      case 'read': {
+        await markRead(trx, conversationId, effect.userId, effect.seq);
+        c.reads[effect.userId] = effect.seq;
+        break;
+      }
+      case 'conversation': {
+        await trx
+          .updateTable('conversations')
+          .set({
+            ...(effect.title !== undefined ? { title: effect.title } : {}),
+            ...(effect.avatarUrl !== undefined ? { avatar_url: effect.avatarUrl } : {}),
+            ...(effect.status !== undefined ? { status: effect.status } : {}),
+          })
+          .where('id', '=', conversationId)
+          .execute();
+        c.meta = true;
+        break;
+      }
+      case 'addMembers': {
+        for (const userId of effect.userIds) {
+          const updated = await trx
+            .updateTable('members')
+            .set({ left_at: null, role: 'member', joined_at: at })
+            .where('conversation_id', '=', conversationId)
+            .where('user_id', '=', userId)
+            .executeTakeFirst();
+          if (Number(updated.numUpdatedRows) === 0) {
+            await trx.insertInto('members').values({
+              conversation_id: conversationId, user_id: userId, role: 'member', joined_at: at, left_at: null, muted: 0, last_read_seq: 0,
+            }).execute();
+          }
+        }
+        c.meta = true;
+        c.added.push(...effect.userIds);
+        break;
+      }
+      case 'removeMember': {
+        await trx.updateTable('members').set({ left_at: at }).where('conversation_id', '=', conversationId).where('user_id', '=', effect.userId).execute();
+        c.meta = true;
+        c.removed.push(effect.userId);
+        break;
+      }
+      case 'setRole': {
+        await trx.updateTable('members').set({ role: effect.role }).where('conversation_id', '=', conversationId).where('user_id', '=', effect.userId).execute();
+        c.meta = true;
+        break;
+      }
+    }
+  }
+  return c;
+}
+
+async function markRead(trx: Transaction<Database>, conversationId: string, userId: string, seq: number) {
+  await trx
+    .updateTable('members')
+    .set({ last_read_seq: seq })
+    .where('conversation_id', '=', conversationId)
+    .where('user_id', '=', userId)
+    .where('last_read_seq', '<', seq)
+    .execute();
+}
+
+async function loadFacts(db: Kysely<Database>, actorId: string, command: Command, now: number): Promise<Facts> {
+  const row = await db.selectFrom('conversations').selectAll().where('id', '=', command.conversationId).executeTakeFirst();
+  const named = new Set<string>([actorId]);
+  if (command.type === 'addMembers') command.userIds.forEach((id) => named.add(id));
+  if (command.type === 'removeMember' || command.type === 'setRole') named.add(command.userId);
+  const wantsAllMembers = command.type === 'leave';
+
+  let members = new Map<string, Role>();
+  let memberCount = 0;
+  if (row) {
+    let q = db.selectFrom('members').select(['user_id', 'role']).where('conversation_id', '=', row.id).where('left_at', 'is', null);
+    if (!wantsAllMembers) q = q.where('user_id', 'in', [...named]);
+    const rows = await q.orderBy('joined_at').orderBy('user_id').execute();
+    members = new Map(rows.map((m) => [m.user_id, m.role]));
+    const count = await db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', row.id).where('left_at', 'is', null).executeTakeFirst();
+    memberCount = Number(count?.n ?? 0);
+  }
+
+  const targetId = command.type === 'send' ? command.replyTo : 'messageId' in command ? command.messageId : undefined;
+  let target: MessageFacts | null = null;
+  if (targetId) {
+    const m = await db.selectFrom('messages').selectAll().where('id', '=', targetId).executeTakeFirst();
+    if (m) {
+      target = {
+        id: m.id, conversationId: m.conversation_id, senderId: m.sender_id, seq: Number(m.seq), createdAt: Number(m.created_at),
+        recalledAt: m.recalled_at == null ? null : Number(m.recalled_at), reactions: m.reactions ? JSON.parse(m.reactions) : {}, text: m.text,
+      };
+    }
+  }
+
+  let knownUsers = new Set<string>();
+  if (command.type === 'addMembers') {
+    const users = await db.selectFrom('users').select('id').where('id', 'in', command.userIds).execute();
+    knownUsers = new Set(users.map((u) => u.id));
+  }
+
+  return {
+    now,
+    actorId,
+    conversation: row
+      ? { id: row.id, type: row.type, status: effectiveStatus(row, now), title: row.title, avatarUrl: row.avatar_url, lastSeq: Number(row.last_seq) }
+      : null,
+    members,
+    memberCount,
+    target,
+    knownUsers,
+    systemMessageId: uuidv7(),
+  };
+}

@@ -1,0 +1,114 @@
+import * as Y from 'yjs';
+import {
+  conversationParts,
+  epochState,
+  keyValue,
+  type ConversationMeta,
+  type MessageEntry,
+} from '@parley/schema';
+
+/**
+ * Writing a conversation document: the server is its only writer (rule D1).
+ * Everything here is a pure edit of a Y.Doc; callers decide when and what.
+ */
+
+export interface ConversationProjection {
+  meta: ConversationMeta;
+  reads: Record<string, number>;
+  window: MessageEntry[];
+  epoch: number;
+}
+
+/** Fills an empty document from the index (rule E1: a build always takes a new epoch). */
+export function buildConversation(doc: Y.Doc, projection: ConversationProjection): void {
+  const parts = conversationParts(doc);
+  doc.transact(() => {
+    parts.epoch.push([projection.epoch]);
+    const meta = keyValue(parts.meta);
+    for (const [key, value] of Object.entries(projection.meta)) meta.set(key, value);
+    const reads = keyValue(parts.reads);
+    for (const [userId, seq] of Object.entries(projection.reads)) reads.set(userId, seq);
+    parts.messages.push(projection.window);
+  });
+}
+
+/**
+ * Rule E3: a stored document is trusted only if it holds every message of the
+ * index's window at its latest version, in the current epoch. Anything else
+ * means state was lost after clients may have seen it.
+ */
+export function holdsWindow(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): boolean {
+  const state = epochState(doc);
+  if (state.stale || state.epoch !== epoch) return false;
+  const have = new Map<string, number>();
+  for (const entry of conversationParts(doc).messages) {
+    have.set(entry.id, Math.max(entry.v, have.get(entry.id) ?? 0));
+  }
+  return expected.every((e) => (have.get(e.id) ?? 0) >= e.v);
+}
+
+/** Replaces each entry's older versions with the given one (edits, recalls, reactions, new messages). */
+export function upsertEntries(doc: Y.Doc, entries: MessageEntry[]): void {
+  if (entries.length === 0) return;
+  const { messages } = conversationParts(doc);
+  const ids = new Set(entries.map((e) => e.id));
+  doc.transact(() => {
+    const items = messages.toArray();
+    for (let i = items.length - 1; i >= 0; i--) {
+      if (ids.has(items[i]!.id)) messages.delete(i, 1);
+    }
+    messages.push(entries);
+  });
+}
+
+/**
+ * Keeps the newest `windowSize` messages. Trims in batches (at 125 %) so a busy
+ * conversation does not pay a delete per message.
+ */
+export function trimWindow(doc: Y.Doc, windowSize: number): void {
+  const { messages } = conversationParts(doc);
+  if (messages.length <= Math.ceil(windowSize * 1.25)) return;
+  const items = messages.toArray();
+  const seqs = [...new Set(items.map((e) => e.seq))].sort((a, b) => b - a);
+  const cutoff = seqs[windowSize - 1];
+  if (cutoff === undefined) return;
+  doc.transact(() => {
+    // From the end so earlier positions stay valid; contiguous runs go in one delete.
+    let i = items.length - 1;
+    while (i >= 0) {
+      if (items[i]!.seq >= cutoff) {
+        i--;
+        continue;
+      }
+      let start = i;
+      while (start > 0 && items[start - 1]!.seq < cutoff) start--;
+      messages.delete(start, i - start + 1);
+      i = start - 1;
+    }
+  });
+}
+
+export function setMeta(doc: Y.Doc, meta: Partial<ConversationMeta>): void {
+  const kv = keyValue(conversationParts(doc).meta);
+  doc.transact(() => {
+    for (const [key, value] of Object.entries(meta)) {
+      if (JSON.stringify(kv.get(key)) !== JSON.stringify(value)) kv.set(key, value);
+    }
+  });
+}
+
+export function setReads(doc: Y.Doc, reads: Record<string, number>): void {
+  const kv = keyValue(conversationParts(doc).reads);
+  doc.transact(() => {
+    for (const [userId, seq] of Object.entries(reads)) {
+      if ((kv.get(userId) ?? -1) < seq) kv.set(userId, seq);
+    }
+  });
+}
+
+export function removeReads(doc: Y.Doc, userIds: string[]): void {
+  const kv = keyValue(conversationParts(doc).reads);
+  doc.transact(() => {
+    for (const id of userIds) if (kv.has(id)) kv.delete(id);
+  });
+}

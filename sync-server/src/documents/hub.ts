@@ -1,0 +1,186 @@
+import * as Y from 'yjs';
+import type { Document, Hocuspocus, DirectConnection } from '@hocuspocus/server';
+import type { Kysely } from 'kysely';
+import type { Database } from '@parley/schema/db';
+import { conversationDocName } from '@parley/schema';
+import type { ConversationWriter } from '../commands/executor.ts';
+import type { Logger } from '../log.ts';
+import { loadEntries, loadMeta, loadReads, loadWindow, windowVersions } from '../index/projection.ts';
+import { buildConversation, holdsWindow, removeReads, setMeta, setReads, trimWindow, upsertEntries } from './conversation.ts';
+import type { DocumentPersistence } from './persistence.ts';
+
+/** Changes made by the server itself carry this origin (Hocuspocus treats it as local). */
+export const SERVER_ORIGIN = { source: 'local' as const };
+
+const isRedisOrigin = (origin: unknown) => (origin as { source?: string } | null)?.source === 'redis';
+const IDLE_CLOSE_MS = 30_000;
+
+/**
+ * Owns the conversation documents of this instance: loads them (checking them
+ * against the index, rule E3), writes into them for the command executor, and
+ * keeps the update log (P2) in step with what was broadcast.
+ */
+export class DocumentHub implements ConversationWriter {
+  private instance: Hocuspocus | null = null;
+  private readonly pending = new Map<string, Uint8Array[]>();
+  private readonly flushing = new Map<string, Promise<void>>();
+  private readonly direct = new Map<string, { connection: Promise<DirectConnection>; timer: NodeJS.Timeout | null; users: number }>();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly persistence: DocumentPersistence,
+    private readonly windowSize: number,
+    private readonly log: Logger,
+  ) {}
+
+  attach(instance: Hocuspocus) {
+    this.instance = instance;
+  }
+
+  /** A user document's stored state, merged into one update. */
+  async loadStored(name: string): Promise<Uint8Array | null> {
+    const stored = await this.persistence.load(name);
+    return stored ? Y.mergeUpdates(stored) : null;
+  }
+
+  /** onLoadDocument for `conversation:<id>`. */
+  async loadConversation(document: Y.Doc, name: string, conversationId: string): Promise<void> {
+    const row = await this.db.selectFrom('conversations').select('epoch').where('id', '=', conversationId).executeTakeFirst();
+    if (!row) throw new Error(`no conversation ${conversationId}`);
+    const stored = await this.persistence.load(name);
+    if (stored) {
+      const loaded = new Y.Doc();
+      for (const update of stored) Y.applyUpdate(loaded, update);
+      const expected = await windowVersions(this.db, conversationId, this.windowSize);
+      if (holdsWindow(loaded, expected, Number(row.epoch))) {
+        Y.applyUpdate(document, Y.encodeStateAsUpdate(loaded));
+        loaded.destroy();
+        return;
+      }
+      loaded.destroy();
+      this.log.warn({ document: name }, 'stored document lacks what the index holds; cutting over to a new epoch');
+    }
+    await this.cutOver(document, name, conversationId, Number(row.epoch));
+  }
+
+  /**
+   * Rule E1: builds the document afresh from the index under a new epoch. Clients
+   * that hold an older copy see two epochs after syncing and reload (E2).
+   */
+  private async cutOver(document: Y.Doc, name: string, conversationId: string, epoch: number) {
+    await this.db.updateTable('conversations').set({ epoch: epoch + 1 }).where('id', '=', conversationId).where('epoch', '=', epoch).execute();
+    const fresh = await this.db.selectFrom('conversations').select('epoch').where('id', '=', conversationId).executeTakeFirstOrThrow();
+    const [meta, reads, window] = await Promise.all([
+      loadMeta(this.db, conversationId),
+      loadReads(this.db, conversationId),
+      loadWindow(this.db, conversationId, this.windowSize),
+    ]);
+    buildConversation(document, { meta: meta!, reads, window, epoch: Number(fresh.epoch) });
+    await this.persistence.reset(name, document);
+  }
+
+  /** afterLoadDocument: every change the server makes from now on goes to the log. */
+  track(document: Document) {
+    const name = document.name;
+    document.on('update', (update: Uint8Array, origin: unknown) => {
+      // Another instance logged its own change already.
+      if (isRedisOrigin(origin)) return;
+      const list = this.pending.get(name);
+      if (list) list.push(update);
+      else this.pending.set(name, [update]);
+    });
+  }
+
+  /** Writes pending updates of a document to the log, in order. */
+  async flush(name: string): Promise<void> {
+    const previous = this.flushing.get(name) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const updates = this.pending.get(name);
+      if (!updates?.length) return;
+      this.pending.delete(name);
+      await this.persistence.appendUpdates(name, updates);
+    });
+    this.flushing.set(name, next.catch(() => undefined));
+    await next;
+  }
+
+  /** onStoreDocument: a snapshot; pending log entries become unnecessary once it is written. */
+  async store(document: Document): Promise<void> {
+    if (document.name.startsWith('conversation:')) await this.flush(document.name);
+    await this.persistence.storeSnapshot(document.name, document);
+  }
+
+  async project(conversationId: string, change: { messageIds: string[]; meta: boolean; reads: Record<string, number>; removed: string[] }) {
+    const [entries, meta] = await Promise.all([
+      loadEntries(this.db, change.messageIds),
+      change.meta ? loadMeta(this.db, conversationId) : Promise.resolve(null),
+    ]);
+    const name = conversationDocName(conversationId);
+    await this.withDocument(name, (doc) => {
+      doc.transact(() => {
+        upsertEntries(doc, entries);
+        if (meta) setMeta(doc, meta);
+        setReads(doc, change.reads);
+        if (change.removed.length) removeReads(doc, change.removed);
+        trimWindow(doc, this.windowSize);
+      }, SERVER_ORIGIN);
+    });
+    // Rule P2: logged before the command's result is written.
+    await this.flush(name);
+  }
+
+  evict(conversationId: string, userIds: string[]) {
+    const document = this.instance?.documents.get(conversationDocName(conversationId));
+    if (!document) return;
+    const gone = new Set(userIds);
+    for (const connection of document.getConnections()) {
+      if (gone.has((connection.context as { userId?: string }).userId ?? '')) connection.close({ code: 4403, reason: 'NOT_A_MEMBER' });
+    }
+  }
+
+  /** Runs `fn` on a loaded document, loading it through a direct connection kept open while busy. */
+  async withDocument(name: string, fn: (doc: Document) => void): Promise<void> {
+    const instance = this.instance;
+    if (!instance) throw new Error('hub not attached');
+    let entry = this.direct.get(name);
+    if (!entry) {
+      entry = { connection: instance.openDirectConnection(name, { userId: null, server: true }), timer: null, users: 0 };
+      this.direct.set(name, entry);
+      entry.connection.catch(() => this.direct.delete(name));
+    }
+    entry.users++;
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.timer = null;
+    try {
+      const connection = await entry.connection;
+      await connection.transact(fn);
+    } finally {
+      entry.users--;
+      if (entry.users === 0) {
+        const current = entry;
+        current.timer = setTimeout(() => void this.release(name, current), IDLE_CLOSE_MS);
+        current.timer.unref();
+      }
+    }
+  }
+
+  private async release(name: string, entry: { connection: Promise<DirectConnection>; users: number }) {
+    if (entry.users > 0 || this.direct.get(name) !== entry) return;
+    this.direct.delete(name);
+    await (await entry.connection).disconnect().catch((error: unknown) => this.log.error({ err: error, document: name }, 'closing a direct connection failed'));
+  }
+
+  /** Before shutdown: let go of every direct connection so documents store and unload. */
+  async close() {
+    const entries = [...this.direct.entries()];
+    this.direct.clear();
+    await Promise.all(entries.map(async ([name, entry]) => {
+      if (entry.timer) clearTimeout(entry.timer);
+      try {
+        await (await entry.connection).disconnect();
+      } catch (error) {
+        this.log.error({ err: error, document: name }, 'closing a direct connection failed');
+      }
+    }));
+  }
+}

@@ -1,0 +1,71 @@
+import * as Y from 'yjs';
+import type { Store } from '@parley/schema/db';
+
+/**
+ * Document persistence (docs/protocol.md, P1–P3): a snapshot per document plus
+ * an append-only log of the updates applied since. The log is written right
+ * after a change is applied and before its command is acknowledged, so what a
+ * client was sent survives a kill -9; snapshots compact the log later.
+ */
+export class DocumentPersistence {
+  constructor(private readonly store: Store) {}
+
+  /** Snapshot and logged updates of a document; null when it was never stored. */
+  async load(name: string): Promise<Uint8Array[] | null> {
+    const { db } = this.store;
+    const snapshot = await db.selectFrom('documents').select('data').where('name', '=', name).executeTakeFirst();
+    const updates = await db
+      .selectFrom('document_updates')
+      .select('data')
+      .where('name', '=', name)
+      .orderBy('id')
+      .execute();
+    if (!snapshot && updates.length === 0) return null;
+    return [...(snapshot ? [toBytes(snapshot.data)] : []), ...updates.map((u) => toBytes(u.data))];
+  }
+
+  /** Rule P2: appended before the change is acknowledged. */
+  async appendUpdates(name: string, updates: Uint8Array[]): Promise<void> {
+    if (updates.length === 0) return;
+    const data = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
+    await this.store.db.insertInto('document_updates').values({ name, data, created_at: Date.now() }).execute();
+  }
+
+  /**
+   * Rule P3: writes the snapshot and drops the log entries it contains. Every
+   * logged update was applied to the document before it was logged, so entries
+   * up to the highest id seen before encoding are inside the snapshot.
+   */
+  async storeSnapshot(name: string, doc: Y.Doc): Promise<void> {
+    const { db, dialect } = this.store;
+    const last = await db
+      .selectFrom('document_updates')
+      .select((eb) => eb.fn.max('id').as('id'))
+      .where('name', '=', name)
+      .executeTakeFirst();
+    const upTo = last?.id == null ? null : Number(last.id);
+    const data = Y.encodeStateAsUpdate(doc);
+    await this.replace(name, data, upTo, dialect);
+  }
+
+  /** Replaces a document outright (an epoch cut-over): snapshot in, whole log out. */
+  async reset(name: string, doc: Y.Doc): Promise<void> {
+    await this.replace(name, Y.encodeStateAsUpdate(doc), Number.MAX_SAFE_INTEGER, this.store.dialect);
+  }
+
+  private async replace(name: string, data: Uint8Array, logUpTo: number | null, dialect: Store['dialect']) {
+    const now = Date.now();
+    await this.store.db.transaction().execute(async (trx) => {
+      const insert = trx.insertInto('documents').values({ name, data, updated_at: now });
+      if (dialect === 'mysql') await insert.onDuplicateKeyUpdate({ data, updated_at: now }).execute();
+      else await insert.onConflict((oc) => oc.column('name').doUpdateSet({ data, updated_at: now })).execute();
+      if (logUpTo !== null) {
+        await trx.deleteFrom('document_updates').where('name', '=', name).where('id', '<=', logUpTo).execute();
+      }
+    });
+  }
+}
+
+function toBytes(data: Uint8Array | Buffer): Uint8Array {
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}

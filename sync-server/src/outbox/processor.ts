@@ -1,0 +1,107 @@
+import type * as Y from 'yjs';
+import { LIMITS, commandIdOf, parseCommand, userParts, type CommandResult } from '@parley/schema';
+import type { CommandExecutor } from '../services.ts';
+import type { Logger } from '../log.ts';
+import { SERVER_ORIGIN } from '../documents/hub.ts';
+
+const RETRY_MS = 1000;
+
+/**
+ * Drains the outbox of each loaded user document (rules O1–O3): every command
+ * is executed as the document's owner, its result appended to `results`, and
+ * the command removed, in one transaction. A command whose execution failed for
+ * an infrastructure reason (the database is down) stays and is retried.
+ */
+export class OutboxProcessor {
+  private readonly states = new WeakMap<Y.Doc, { running: boolean; again: boolean; closed: boolean; retry: NodeJS.Timeout | null }>();
+
+  constructor(
+    private readonly executor: CommandExecutor,
+    private readonly log: Logger,
+  ) {}
+
+  watch(doc: Y.Doc, userId: string): () => void {
+    const state = { running: false, again: false, closed: false, retry: null as NodeJS.Timeout | null };
+    this.states.set(doc, state);
+    const { outbox } = userParts(doc);
+    const onChange = () => void this.drain(doc, userId);
+    outbox.observe(onChange);
+    onChange();
+    return () => {
+      state.closed = true;
+      if (state.retry) clearTimeout(state.retry);
+      outbox.unobserve(onChange);
+    };
+  }
+
+  /** Resolves once the outbox was empty at some point after the call (for shutdown and tests). */
+  async drain(doc: Y.Doc, userId: string): Promise<void> {
+    const state = this.states.get(doc);
+    if (!state || state.closed) return;
+    if (state.running) {
+      state.again = true;
+      return;
+    }
+    state.running = true;
+    try {
+      do {
+        state.again = false;
+        await this.drainOnce(doc, userId, state);
+      } while (state.again && !state.closed);
+    } catch (error) {
+      this.log.error({ err: error, userId }, 'outbox processing failed; retrying');
+      if (!state.closed && !state.retry) {
+        state.retry = setTimeout(() => {
+          state.retry = null;
+          void this.drain(doc, userId);
+        }, RETRY_MS);
+        state.retry.unref();
+      }
+    } finally {
+      state.running = false;
+    }
+  }
+
+  private async drainOnce(doc: Y.Doc, userId: string, state: { closed: boolean }) {
+    const { outbox } = userParts(doc);
+    while (outbox.length > 0 && !state.closed) {
+      const raw: unknown = outbox.get(0);
+      const parsed = parseCommand(raw);
+      let result: CommandResult | null;
+      if (parsed.ok) {
+        result = await this.executor.execute(userId, parsed.value);
+      } else {
+        const id = commandIdOf(raw);
+        const conversationId = (raw as { conversationId?: unknown } | null)?.conversationId;
+        // An entry without a usable id cannot be answered; it is dropped.
+        result = id
+          ? { id, status: 'failed', ...parsed.error, at: Date.now(), ...(typeof conversationId === 'string' ? { conversationId } : {}) }
+          : null;
+        this.log.info({ userId, code: parsed.error.code }, 'refused a malformed command');
+      }
+      doc.transact(() => {
+        removeEntry(outbox, raw);
+        if (result) appendResult(doc, result);
+      }, SERVER_ORIGIN);
+    }
+  }
+}
+
+function removeEntry(outbox: Y.Array<any>, raw: unknown) {
+  // By identity first (the entry object); another device may have inserted before it meanwhile.
+  const items = outbox.toArray();
+  let index = items.indexOf(raw);
+  if (index === -1) {
+    const id = commandIdOf(raw);
+    if (id) index = items.findIndex((item) => commandIdOf(item) === id);
+  }
+  if (index !== -1) outbox.delete(index, 1);
+}
+
+function appendResult(doc: Y.Doc, result: CommandResult) {
+  const { results } = userParts(doc);
+  results.push([result]);
+  // Rule O3: the last LIMITS.resultsKept results stay; older ones go in batches.
+  const excess = results.length - LIMITS.resultsKept;
+  if (excess >= 100) results.delete(0, excess);
+}

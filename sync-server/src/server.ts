@@ -1,0 +1,125 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Server } from '@hocuspocus/server';
+import { Redis } from '@hocuspocus/extension-redis';
+import { openStore, type Store } from '@parley/schema/db';
+import type { SyncConfig } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createTokenService } from './auth/tokens.ts';
+import { DocumentPersistence } from './documents/persistence.ts';
+import { DocumentHub } from './documents/hub.ts';
+import { createCommandExecutor } from './commands/executor.ts';
+import { RateLimiter } from './commands/rate-limit.ts';
+import { OutboxProcessor } from './outbox/processor.ts';
+import { Inbox } from './inbox/inbox.ts';
+import { Presence } from './presence/presence.ts';
+import { parleyExtension, type SyncContext } from './sync/extension.ts';
+import { createApiHandler } from './http/api.ts';
+import type { Services } from './services.ts';
+
+export interface SyncServer {
+  services: Services;
+  server: Server<SyncContext>;
+  /** http://host:port */
+  readonly url: string;
+  listen(): Promise<void>;
+  /** Stops accepting work, flushes pending document stores, closes the database. */
+  close(): Promise<void>;
+}
+
+const SYNC_PATH = '/sync';
+
+export async function createSyncServer(config: SyncConfig, options: { log?: Logger; store?: Store } = {}): Promise<SyncServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
+  const tokens = createTokenService(config.jwtSecret, config.accessTokenTtlSeconds);
+  const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log);
+  const inbox = new Inbox(store.db);
+  const presence = new Presence(store.db, log);
+  const commands = createCommandExecutor({
+    db: store.db,
+    writer: hub,
+    inbox,
+    limiter: new RateLimiter(config.commandRatePerSecond, config.commandBurst),
+    log,
+  });
+  const outbox = new OutboxProcessor(commands, log);
+  const services: Services = { config, store, log, tokens, commands, inbox, presence };
+  const api = createApiHandler(services);
+
+  const extensions = [parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, log })];
+  if (config.redisUrl) {
+    const redis = new URL(config.redisUrl);
+    extensions.push(
+      new Redis({
+        host: redis.hostname,
+        port: Number(redis.port || 6379),
+        identifier: config.instanceName,
+        prefix: 'parley',
+        options: redis.password ? { password: decodeURIComponent(redis.password) } : {},
+      }) as never,
+    );
+  }
+
+  const server = new Server<SyncContext>({
+    name: config.instanceName,
+    port: config.port,
+    address: config.host,
+    quiet: true,
+    stopOnSignals: false,
+    debounce: config.storeDebounceMs,
+    maxDebounce: config.storeDebounceMs * 5,
+    extensions,
+    websocketOptions: { maxPayload: 8 * 1024 * 1024 },
+    async onUpgrade({ request, socket }) {
+      const path = new URL(request.url ?? '/', 'http://x').pathname;
+      if (path !== SYNC_PATH && path !== `${SYNC_PATH}/`) {
+        socket.destroy();
+        // A falsy rejection ends the hook chain without an error (Hocuspocus convention).
+        throw null;
+      }
+    },
+    async onRequest({ request, response }) {
+      if (await handle(api, request, response, log)) throw null;
+    },
+  });
+  hub.attach(server.hocuspocus);
+  inbox.attach(server.hocuspocus);
+  presence.attach(server.hocuspocus);
+
+  let closing: Promise<void> | null = null;
+  return {
+    services,
+    server,
+    get url() {
+      const { port } = server.address;
+      return `http://127.0.0.1:${port}`;
+    },
+    async listen() {
+      await server.listen();
+      log.info({ port: server.address.port }, 'sync-server listening');
+    },
+    close() {
+      closing ??= (async () => {
+        await hub.close();
+        // Hocuspocus 4 flushes pending stores on destroy.
+        await server.destroy();
+        if (!options.store) await store.close();
+        log.info('sync-server stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+async function handle(api: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>, req: IncomingMessage, res: ServerResponse, log: Logger) {
+  try {
+    return await api(req, res);
+  } catch (error) {
+    log.error({ err: error }, 'request failed');
+    if (!res.headersSent) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
+    }
+    return true;
+  }
+}

@@ -1,0 +1,134 @@
+import type { Extension, Connection } from '@hocuspocus/server';
+import type { Kysely } from 'kysely';
+import type { Database } from '@parley/schema/db';
+import { ParleyError, parseDocName, type DocRef } from '@parley/schema';
+import type { TokenService } from '../auth/tokens.ts';
+import type { Logger } from '../log.ts';
+import type { DocumentHub } from '../documents/hub.ts';
+import type { OutboxProcessor } from '../outbox/processor.ts';
+import type { Inbox } from '../inbox/inbox.ts';
+import type { Presence } from '../presence/presence.ts';
+
+export interface SyncContext {
+  userId: string | null;
+  /** Set on the server's own direct connections. */
+  server?: boolean;
+}
+
+interface Deps {
+  db: Kysely<Database>;
+  tokens: TokenService;
+  hub: DocumentHub;
+  outbox: OutboxProcessor;
+  inbox: Inbox;
+  presence: Presence;
+  log: Logger;
+}
+
+/** Hocuspocus refuses a document with this reason; the SDK reads the code from it. */
+function denied(code: ParleyError['code'], message: string) {
+  return Object.assign(new Error(message), { reason: JSON.stringify({ code, message }) });
+}
+
+/**
+ * The sync edge (docs/protocol.md, A1–A4, D1): who may open which document,
+ * read-only conversation documents, loading and storing through the hub,
+ * outbox watching, identity stamped on awareness, ping and presence.
+ */
+export function parleyExtension(deps: Deps): Extension<SyncContext> {
+  const { db, tokens, hub, outbox, inbox, presence, log } = deps;
+  const unwatch = new Map<string, () => void>();
+
+  return {
+    extensionName: 'parley',
+
+    async onAuthenticate({ token, documentName, connectionConfig }) {
+      let userId: string;
+      try {
+        userId = await tokens.verifyAccess(token);
+      } catch (error) {
+        const e = error instanceof ParleyError ? error : new ParleyError('AUTH_FAILED', 'invalid token');
+        throw denied(e.code, e.message);
+      }
+      const ref = parseDocName(documentName);
+      if (!ref) throw denied('NOT_FOUND', 'no such document');
+      await authorize(db, userId, ref);
+      // Rule D1: nobody but the server writes a conversation document.
+      if (ref.kind === 'conversation') connectionConfig.readOnly = true;
+      return { userId };
+    },
+
+    async onLoadDocument({ document, documentName }) {
+      const ref = parseDocName(documentName);
+      if (ref?.kind === 'conversation') {
+        await hub.loadConversation(document, documentName, ref.id);
+        return;
+      }
+      return (await hub.loadStored(documentName)) ?? undefined;
+    },
+
+    async afterLoadDocument({ document, documentName }) {
+      const ref = parseDocName(documentName);
+      if (ref?.kind === 'conversation') hub.track(document);
+      if (ref?.kind === 'user') {
+        await inbox.rebuild(ref.id, document);
+        unwatch.set(documentName, outbox.watch(document, ref.id));
+      }
+    },
+
+    async onStoreDocument({ document }) {
+      await hub.store(document);
+    },
+
+    async afterUnloadDocument({ documentName }) {
+      unwatch.get(documentName)?.();
+      unwatch.delete(documentName);
+    },
+
+    async connected({ documentName, connection, context }) {
+      if (context.userId && documentName.startsWith('user:')) await presence.connected(context.userId, connection as Connection);
+    },
+
+    async onDisconnect({ documentName, context }) {
+      if (context?.userId && documentName.startsWith('user:')) await presence.disconnected(context.userId);
+    },
+
+    async beforeHandleAwareness({ states, context }) {
+      // Rule A4: whoever a client claims to be, its awareness carries its real id.
+      if (!context?.userId) return;
+      for (const state of states.values()) state.user = { ...(state.user ?? {}), id: context.userId };
+    },
+
+    async onStateless({ payload, connection, documentName }) {
+      if (!documentName.startsWith('user:')) return;
+      let message: { type?: unknown; t?: unknown };
+      try {
+        message = JSON.parse(payload);
+      } catch {
+        return;
+      }
+      if (message?.type === 'ping') connection.sendStateless(JSON.stringify({ type: 'pong', t: message.t ?? null }));
+    },
+
+    async onDestroy() {
+      for (const stop of unwatch.values()) stop();
+      unwatch.clear();
+      log.debug('sync extension destroyed');
+    },
+  };
+}
+
+async function authorize(db: Kysely<Database>, userId: string, ref: DocRef) {
+  if (ref.kind === 'user') {
+    if (ref.id !== userId) throw denied('FORBIDDEN', 'a user document opens for its owner only');
+    return;
+  }
+  const member = await db
+    .selectFrom('members')
+    .select('role')
+    .where('conversation_id', '=', ref.id)
+    .where('user_id', '=', userId)
+    .where('left_at', 'is', null)
+    .executeTakeFirst();
+  if (!member) throw denied('NOT_A_MEMBER', 'you are not a member of this conversation');
+}

@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@parley/schema/db/testing';
+import type { Dialect } from '@parley/schema/db';
+import { loadConfig, type SyncConfig } from '../src/config.ts';
+import { createLogger } from '../src/log.ts';
+import { createSyncServer, type SyncServer } from '../src/server.ts';
+import type { Services } from '../src/services.ts';
+
+/**
+ * Real servers for tests: in-process (`startTestServer`) or as a child process
+ * that can be killed with SIGKILL and restarted on the same data (`spawnServer`).
+ */
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  services: Services;
+  database: TestDatabase;
+  sync: SyncServer;
+  /** Closes the server and drops its database. */
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(
+  options: { dialect?: Dialect; database?: TestDatabase; config?: Partial<SyncConfig> } = {},
+): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase(options.dialect ?? 'sqlite'));
+  const config = loadConfig({ DATABASE_URL: database.databaseUrl }, {
+    dataDir: database.dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    jwtSecret: 'test-secret-test-secret-test-secret',
+    commandRatePerSecond: 100_000,
+    commandBurst: 100_000,
+    ...options.config,
+  });
+  const sync = await createSyncServer(config, { log: createLogger(config.logLevel) });
+  await sync.listen();
+  const url = sync.url;
+  return {
+    url,
+    wsUrl: `${url.replace('http', 'ws')}/sync`,
+    services: sync.services,
+    database,
+    sync,
+    async stop() {
+      await sync.close();
+      if (!options.database) await database.drop();
+    },
+  };
+}
+
+export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface ChildServer {
+  url: string;
+  wsUrl: string;
+  process: ChildProcess;
+  /** Resolves with the exit code once the process is gone. */
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The real `main.ts` in a child process, on a given port and database. */
+export async function spawnServer(options: { database: TestDatabase; port: number; env?: Record<string, string> }): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      SYNC_PORT: String(options.port),
+      SYNC_HOST: '127.0.0.1',
+      PARLEY_DATA_DIR: options.database.dataDir,
+      DATABASE_URL: options.database.databaseUrl ?? '',
+      JWT_SECRET: TEST_JWT_SECRET,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+      PARLEY_COMMAND_RATE: '100000',
+      PARLEY_COMMAND_BURST: '100000',
+      ...options.env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitForHealth(url, exited);
+  return {
+    url,
+    wsUrl: `ws://127.0.0.1:${options.port}/sync`,
+    process: child,
+    exited,
+    async kill(signal) {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+async function waitForHealth(url: string, exited: Promise<number | null>, timeoutMs = 30_000) {
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (dead) throw new Error('server exited before it became healthy');
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server at ${url} not healthy after ${timeoutMs} ms`);
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
