@@ -1,0 +1,212 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { isErrorCode, ParleyError } from '@parley/schema';
+import type * as Y from 'yjs';
+import type { ResolvedConfig } from '../config.ts';
+import type { ConnectionState } from '../events.ts';
+import { Heartbeat } from '../heartbeat/Heartbeat.ts';
+import { Reconnector } from '../reconnect/Reconnector.ts';
+
+export interface ConnectionHooks {
+  state(state: ConnectionState, previous: ConnectionState): void;
+  connected(isReconnect: boolean): void;
+  disconnected(reason: string): void;
+  reconnecting(attempt: number, delay: number): void;
+  gaveUp(attempts: number): void;
+  heartbeatSent(t: number): void;
+  heartbeatReceived(rtt: number): void;
+}
+
+export interface AttachOptions {
+  awareness: boolean;
+  onStateless?(payload: string): void;
+  onAuthenticated?(): void;
+  onAuthFailed?(error: ParleyError): void;
+  onSynced?(): void;
+}
+
+/**
+ * One WebSocket for every document (rule N1), driven by the SDK's own reconnect
+ * strategy and heartbeat instead of the provider's built-in retry: the provider
+ * is told never to reconnect by itself, and each drop is handed to the Reconnector.
+ */
+export class Connection {
+  private ws: HocuspocusProviderWebsocket | null = null;
+  private readonly providers = new Set<HocuspocusProvider>();
+  private current: ConnectionState = 'disconnected';
+  private wanted = false;
+  private everConnected = false;
+  private heartbeatProvider: HocuspocusProvider | null = null;
+  readonly reconnector: Reconnector;
+  readonly heartbeat: Heartbeat;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly token: () => string,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.reconnector = new Reconnector(config.reconnect, config.clock, {
+      attempt: () => this.openSocket(),
+      giveUp: (n) => {
+        this.setState('failed');
+        this.hooks.gaveUp(n);
+      },
+    }, config.random);
+    this.heartbeat = new Heartbeat(config.heartbeat, config.clock, {
+      ping: (t) => {
+        if (!this.heartbeatProvider) return false;
+        this.heartbeatProvider.sendStateless(JSON.stringify({ type: 'ping', t }));
+        return true;
+      },
+      sent: (t) => this.hooks.heartbeatSent(t),
+      received: (_t, rtt) => this.hooks.heartbeatReceived(rtt),
+      dead: () => this.drop('heartbeat timeout'),
+    });
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  start(): void {
+    this.wanted = true;
+    if (this.current === 'connected' || this.current === 'connecting') return;
+    this.reconnector.reset();
+    this.setState('connecting');
+    this.openSocket();
+  }
+
+  stop(): void {
+    this.wanted = false;
+    this.reconnector.reset();
+    this.heartbeat.stop();
+    this.ws?.disconnect();
+    this.setState('disconnected');
+  }
+
+  destroy(): void {
+    this.stop();
+    for (const p of [...this.providers]) p.destroy();
+    this.providers.clear();
+    this.ws?.destroy();
+    this.ws = null;
+  }
+
+  /** The provider whose stateless channel carries ping/pong and presence (the user document). */
+  setHeartbeatProvider(provider: HocuspocusProvider | null): void {
+    this.heartbeatProvider = provider;
+  }
+
+  /** A pong arrived on the user document. */
+  pong(t: number): void {
+    this.heartbeat.pong(t);
+  }
+
+  attach(name: string, document: Y.Doc, options: AttachOptions): HocuspocusProvider {
+    const ws = this.socket();
+    const provider = new HocuspocusProvider({
+      websocketProvider: ws,
+      name,
+      document,
+      token: () => this.token(),
+      ...(options.awareness ? {} : { awareness: null }),
+      onStateless: ({ payload }) => options.onStateless?.(payload),
+      onAuthenticated: () => options.onAuthenticated?.(),
+      onAuthenticationFailed: ({ reason }) => options.onAuthFailed?.(authError(reason)),
+      onSynced: () => options.onSynced?.(),
+    });
+    provider.on('destroy', () => this.providers.delete(provider));
+    this.providers.add(provider);
+    provider.attach();
+    return provider;
+  }
+
+  /**
+   * New token for every open document without a reconnect (rule A2): an
+   * authenticated document gets it as a token-sync message; one refused earlier
+   * authenticates afresh and syncs.
+   */
+  reauthenticate(): void {
+    if (this.current !== 'connected') return;
+    for (const p of this.providers) {
+      if (p.isAuthenticated) {
+        void p.sendToken();
+      } else {
+        void p.sendToken().then(() => p.startSync());
+      }
+    }
+  }
+
+  private socket(): HocuspocusProviderWebsocket {
+    if (this.ws) return this.ws;
+    const { heartbeat } = this.config;
+    const ws = new HocuspocusProviderWebsocket({
+      url: this.config.wsUrl,
+      WebSocketPolyfill: this.config.WebSocket,
+      autoConnect: false,
+      // One try per connect(); the Reconnector decides when the next one happens.
+      maxAttempts: 1,
+      initialDelay: 0,
+      jitter: false,
+      // Our heartbeat notices a dead socket; the provider's own check is only a backstop.
+      messageReconnectTimeout: 2 * (heartbeat.interval + heartbeat.timeout),
+    });
+    ws.on('connect', () => this.onConnect());
+    ws.on('disconnect', ({ event }: { event?: { code?: number; reason?: string } }) => this.onDisconnect(event?.reason || `code ${event?.code ?? '?'}`));
+    ws.on('maxAttemptsFailed', () => this.onDisconnect('connection attempt failed'));
+    this.ws = ws;
+    return ws;
+  }
+
+  private openSocket(): void {
+    if (!this.wanted) return;
+    const ws = this.socket();
+    if (this.current !== 'connecting') this.setState(this.everConnected ? 'reconnecting' : 'connecting');
+    void ws.connect();
+  }
+
+  private onConnect(): void {
+    if (!this.wanted) return;
+    const isReconnect = this.everConnected;
+    this.everConnected = true;
+    this.reconnector.succeeded();
+    // After a drop the provider may have detached documents; attach() is a no-op for attached ones.
+    for (const p of this.providers) p.attach();
+    this.setState('connected');
+    this.heartbeat.start();
+    this.hooks.connected(isReconnect);
+  }
+
+  private onDisconnect(reason: string): void {
+    // Keep the provider from reconnecting on its own timer.
+    if (this.ws) this.ws.shouldConnect = false;
+    this.heartbeat.stop();
+    if (!this.wanted) return;
+    const was = this.current;
+    if (was === 'connected') this.hooks.disconnected(reason);
+    if (this.reconnector.scheduled) return;
+    this.setState('reconnecting');
+    const delay = this.reconnector.schedule();
+    if (delay !== null) this.hooks.reconnecting(this.reconnector.attempt, delay);
+  }
+
+  /** Declare the socket dead now: a half-open socket may never report its own close. */
+  private drop(reason: string): void {
+    const ws = this.ws;
+    if (!ws) return;
+    const socket = ws.webSocket as unknown as { terminate?: () => void } | null;
+    ws.onClose({ event: { code: 4408, reason } } as never);
+    socket?.terminate?.();
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.current) return;
+    const previous = this.current;
+    this.current = state;
+    this.hooks.state(state, previous);
+  }
+}
+
+function authError(reason: string): ParleyError {
+  const code = isErrorCode(reason) ? reason : /expired/i.test(reason) ? 'TOKEN_EXPIRED' : /member/i.test(reason) ? 'NOT_A_MEMBER' : 'AUTH_FAILED';
+  return new ParleyError(code, `authentication refused: ${reason}`);
+}
