@@ -134,11 +134,11 @@ async function create(ctx: RequestContext) {
   const body = await ctx.body(createBody);
   const { store } = ctx.services;
   const others = [...new Set(body.memberIds)].filter((u) => u !== ctx.userId);
-  await requireUsers(ctx, others);
 
   if (body.type === 'direct') {
     const [other] = others;
     if (others.length !== 1 || !other) throw new ParleyError('VALIDATION_FAILED', 'memberIds: a direct conversation has exactly one other member');
+    await requireUsers(ctx, others);
     const { id, created } = await getOrCreate(store.db, {
       type: 'direct',
       title: null,
@@ -153,6 +153,7 @@ async function create(ctx: RequestContext) {
   if (others.length + 1 > LIMITS.groupMaxMembers) {
     throw new ParleyError('VALIDATION_FAILED', `memberIds: a group holds at most ${LIMITS.groupMaxMembers} members, you included`);
   }
+  await requireUsers(ctx, others);
   const members = [{ userId: ctx.userId, role: 'owner' as Role }, ...others.map((userId) => ({ userId, role: 'member' as Role }))];
   const id = await createConversation(store.db, { type: 'group', title: body.title, creatorId: ctx.userId, members });
   await refreshInboxes(ctx, id, members.map((m) => m.userId));
