@@ -541,7 +541,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     const fresh: Message[] = [];
     for (const m of messages) {
       if (m.seq > max) max = m.seq;
-      if (!this.baselining && m.seq > (base ?? 0) && m.senderId !== this.userId) fresh.push(m);
+      if (!this.baselining && m.seq > (base ?? 0) && m.senderId !== this.userId && m.kind !== 'system') fresh.push(m);
     }
     this.notified.set(conversationId, max);
     fresh.sort((a, b) => a.seq - b.seq);

@@ -141,7 +141,7 @@ export class Connection {
     const { heartbeat } = this.config;
     const ws = new HocuspocusProviderWebsocket({
       url: this.config.wsUrl,
-      WebSocketPolyfill: this.config.WebSocket,
+      WebSocketPolyfill: quiet(this.config.WebSocket as new (url: string) => EventTarget),
       autoConnect: false,
       // One try per connect(); the Reconnector decides when the next one happens.
       maxAttempts: 1,
@@ -209,4 +209,18 @@ export class Connection {
 function authError(reason: string): ParleyError {
   const code = isErrorCode(reason) ? reason : /expired/i.test(reason) ? 'TOKEN_EXPIRED' : /member/i.test(reason) ? 'NOT_A_MEMBER' : 'AUTH_FAILED';
   return new ParleyError(code, `authentication refused: ${reason}`);
+}
+
+/**
+ * Closing a socket that is still connecting makes `ws` emit an error after the
+ * provider removed its listeners, which Node treats as unhandled; every socket
+ * gets a listener of its own (failures are reported through close events).
+ */
+function quiet(Base: new (url: string) => EventTarget): new (url: string) => EventTarget {
+  return class QuietWebSocket extends Base {
+    constructor(url: string) {
+      super(url);
+      this.addEventListener('error', () => {});
+    }
+  };
 }
