@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMITS, ParleyError } from '@parley/schema';
 import type { Services } from '../services.ts';
 import { createLoginLimiter, RateLimitedError } from '../auth/rateLimit.ts';
+import { clientAddress } from './address.ts';
 import { authRoutes } from './auth.ts';
 import { readJson, validate } from './body.ts';
 import { conversationRoutes } from './conversations.ts';
@@ -64,7 +65,7 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
       services,
       log,
       userId,
-      address: req.socket.remoteAddress ?? 'unknown',
+      address: clientAddress(req),
       body: async (schema) => validate(schema, await (raw ??= readJson(req, LIMITS.jsonBodyMaxBytes))),
       query: (schema) => validate(schema, Object.fromEntries(url.searchParams)),
     };

@@ -1,9 +1,11 @@
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { eachStore } from '@parley/schema/db/testing';
 import { createTokenService } from '../../src/auth/tokens.ts';
 import { createLoginLimiter } from '../../src/auth/rateLimit.ts';
 import { hashPassword, verifyPassword } from '../../src/auth/passwords.ts';
+import { clientAddress } from '../../src/http/address.ts';
 import { PASSWORD, SECRET, call, signUp, startApi, uniqueName, type ApiServer } from './setup.ts';
 
 eachStore('accounts API', (getStore, getDatabase) => {
@@ -154,7 +156,7 @@ eachStore('accounts API', (getStore, getDatabase) => {
 
   describe('tokens', () => {
     it('401 AUTH_FAILED without a token, with a malformed header, or with a garbage token', async () => {
-      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer' }, { authorization: 'Bearer not.a.jwt' }]) {
+      for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer' }, { authorization: 'Bearer not.a.jwt' }] as Array<Record<string, string>>) {
         const answer = await call(api.url, 'GET', '/me', { headers });
         expect(answer.status, JSON.stringify(headers)).toBe(401);
         expect(answer.body.error.code).toBe('AUTH_FAILED');
@@ -221,6 +223,42 @@ eachStore('login rate limit', (getStore, getDatabase) => {
     const other = await signUp(api.url);
     const fromSameAddress = await call(api.url, 'POST', '/auth/login', { body: { username: other.user.username, password: PASSWORD } });
     expect(fromSameAddress.status).toBe(429);
+  });
+});
+
+eachStore('login rate limit behind a proxy', (getStore, getDatabase) => {
+  let api: ApiServer;
+  beforeAll(async () => {
+    api = await startApi(getStore(), getDatabase().dataDir);
+  });
+  afterAll(() => api.stop());
+
+  it('limits the address the proxy saw, not the proxy itself', async () => {
+    const [victim, bystander] = [await signUp(api.url), await signUp(api.url)];
+    const from = (address: string) => ({ 'x-forwarded-for': `10.1.2.3, ${address}` });
+    for (let i = 0; i < 10; i++) {
+      const names = [victim.user.username, `nobody${i}`];
+      await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.1'), body: { username: names[i % 2], password: 'wrong password' } });
+    }
+    const ok = await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.2'), body: { username: bystander.user.username, password: PASSWORD } });
+    expect(ok.status).toBe(200);
+    const sameAddress = await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.1'), body: { username: bystander.user.username, password: PASSWORD } });
+    expect(sameAddress.status).toBe(429);
+  });
+});
+
+describe('client address', () => {
+  const req = (remoteAddress: string, xff?: string) =>
+    ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
+
+  it('believes X-Forwarded-For only from loopback or private hops, read from the right', () => {
+    expect(clientAddress(req('198.51.100.9', '203.0.113.5'))).toBe('198.51.100.9');
+    expect(clientAddress(req('::ffff:198.51.100.9'))).toBe('198.51.100.9');
+    expect(clientAddress(req('127.0.0.1'))).toBe('127.0.0.1');
+    expect(clientAddress(req('127.0.0.1', '203.0.113.5'))).toBe('203.0.113.5');
+    expect(clientAddress(req('::1', 'spoofed.example, 1.2.3.4, 203.0.113.5, 172.20.0.3'))).toBe('203.0.113.5');
+    expect(clientAddress(req('10.0.0.2', '192.168.1.7'))).toBe('192.168.1.7');
+    expect(clientAddress(req('127.0.0.1', 'garbage'))).toBe('127.0.0.1');
   });
 });
 

@@ -19,7 +19,7 @@ for (const dialect of testDialects()) {
     let group: string;
     beforeAll(async () => {
       server = await startTestServer({ dialect });
-      [alice, bob, carol, eve] = await Promise.all(['alice', 'bob', 'carol', 'eve'].map((n) => signUp(server.url, n)));
+      [alice, bob, carol, eve] = await Promise.all([signUp(server.url, 'alice'), signUp(server.url, 'bob'), signUp(server.url, 'carol'), signUp(server.url, 'eve')]);
       const created = await call<{ conversation: ConversationDetail }>(server.url, 'POST', '/conversations', {
         token: alice.token,
         body: { type: 'group', title: 'Book club 📚', memberIds: [bob.user.id] },
@@ -31,7 +31,7 @@ for (const dialect of testDialects()) {
       await server?.stop();
     });
 
-    const detail = (token: string, id = group) => call<{ conversation: ConversationDetail }>(server.url, 'GET', `/conversations/${id}`, { token });
+    const detail = (token: string, id = group) => call<{ conversation: ConversationDetail; error: { code: string } }>(server.url, 'GET', `/conversations/${id}`, { token });
     const roles = (c: ConversationDetail) => Object.fromEntries(c.members.map((m) => [m.id, m.role]));
     const lastEvent = async (token: string, id = group) => {
       const page = await call<HistoryPage>(server.url, 'GET', `/conversations/${id}/messages?limit=1`, { token });
