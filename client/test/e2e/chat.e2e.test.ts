@@ -96,6 +96,7 @@ describe('web app', () => {
     const pane = alicePage.getByRole('region', { name: `Conversation with ${bob.displayName}` });
     await pane.waitFor();
     await pane.getByText('This is the beginning of your conversation').waitFor();
+    await pane.getByText('You started this chat').waitFor();
     expect(await alicePage.locator('.conversation').count()).toBe(1);
     await shot(alicePage, '05-alice-chat-with-bob');
 
@@ -103,7 +104,8 @@ describe('web app', () => {
     const entry = bobPage.locator('.conversation', { hasText: alice.displayName });
     await entry.waitFor();
     await entry.click();
-    await bobPage.getByRole('region', { name: `Conversation with ${alice.displayName}` }).waitFor();
+    const bobPane = bobPage.getByRole('region', { name: `Conversation with ${alice.displayName}` });
+    await bobPane.getByText(`${alice.displayName} started this chat`).waitFor();
     await shot(bobPage, '06-bob-sees-alice');
   });
 
@@ -141,10 +143,15 @@ describe('web app', () => {
     await alicePage.locator('.conversation', { hasText: bob.displayName }).waitFor();
   });
 
-  it('fits a phone screen', async () => {
-    await alicePage.setViewportSize({ width: 390, height: 800 });
+  it('fits a phone screen: one pane at a time', async () => {
     await alicePage.locator('.conversation', { hasText: bob.displayName }).click();
-    await alicePage.getByRole('button', { name: 'Back to conversations' }).waitFor();
-    await shot(alicePage, '08-phone');
+    await alicePage.setViewportSize({ width: 390, height: 800 });
+    const back = alicePage.getByRole('button', { name: 'Back to conversations' });
+    await back.waitFor();
+    expect(await alicePage.locator('.conversation').isVisible()).toBe(false);
+    await shot(alicePage, '08-phone-chat');
+    await back.click();
+    await alicePage.locator('.conversation', { hasText: bob.displayName }).waitFor();
+    await shot(alicePage, '09-phone-list');
   });
 });

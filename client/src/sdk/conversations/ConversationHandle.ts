@@ -55,6 +55,7 @@ export class ConversationHandle extends Emitter<ConversationEvents> {
     this.synced = new SyncedDoc(conversationDocName(id), ctx, {
       epochs: true,
       awareness: true,
+      session: true,
       onReset: (epoch) => {
         this.invalidate();
         this.emit('reset', epoch);

@@ -18,6 +18,12 @@ export interface ConnectionHooks {
 
 export interface AttachOptions {
   awareness: boolean;
+  /**
+   * Give this provider its own routing key (Hocuspocus 4 session awareness). A
+   * document that is dropped and reopened at once (epoch reset) would otherwise
+   * send its new auth frame to the server-side connection still closing.
+   */
+  session?: boolean;
   onStateless?(payload: string): void;
   onAuthenticated?(): void;
   onAuthFailed?(error: ParleyError): void;
@@ -109,6 +115,7 @@ export class Connection {
       document,
       token: () => this.token(),
       ...(options.awareness ? {} : { awareness: null }),
+      sessionAwareness: options.session ?? false,
       onStateless: ({ payload }) => options.onStateless?.(payload),
       onAuthenticated: () => options.onAuthenticated?.(),
       onAuthenticationFailed: ({ reason }) => options.onAuthFailed?.(authError(reason)),
