@@ -28,18 +28,21 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
       cleanup();
       resolve();
     };
-    const onError = (error: Error) => {
+    // The client went away mid-body: its fault, not ours, and no one is left to answer.
+    const onCut = () => {
       cleanup();
-      reject(error);
+      reject(new ParleyError('BAD_REQUEST', 'the body was cut off'));
     };
     const cleanup = () => {
       req.off('data', onData);
       req.off('end', onEnd);
-      req.off('error', onError);
+      req.off('error', onCut);
+      req.off('close', onCut);
     };
     req.on('data', onData);
     req.on('end', onEnd);
-    req.on('error', onError);
+    req.on('error', onCut);
+    req.on('close', onCut);
   });
 
   const text = Buffer.concat(chunks).toString('utf8');

@@ -156,14 +156,24 @@ export async function requireMember(db: Db, conversationId: string, userId: stri
  * row is brought in line lazily, when one of its members lists it.
  */
 export async function expireContexts(db: Db, userId: string, now = Date.now()): Promise<void> {
+  // Read first: the common case finds nothing and then takes no write lock.
+  const due = await db
+    .selectFrom('members as mb')
+    .innerJoin('conversations as c', 'c.id', 'mb.conversation_id')
+    .select('c.id')
+    .where('mb.user_id', '=', userId)
+    .where('mb.left_at', 'is', null)
+    .where('c.type', '=', 'context')
+    .where('c.status', '=', 'active')
+    .where('c.expires_at', 'is not', null)
+    .where('c.expires_at', '<=', now)
+    .execute();
+  if (due.length === 0) return;
   await db
     .updateTable('conversations')
     .set({ status: 'expired' })
-    .where('type', '=', 'context')
+    .where('id', 'in', due.map((r) => r.id))
     .where('status', '=', 'active')
-    .where('expires_at', 'is not', null)
-    .where('expires_at', '<=', now)
-    .where('id', 'in', (eb) => eb.selectFrom('members').select('conversation_id').where('user_id', '=', userId).where('left_at', 'is', null))
     .execute();
 }
 
