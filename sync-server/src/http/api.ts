@@ -28,6 +28,7 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
   return async (req, res) => {
     const url = parseUrl(req.url);
     if (!url || !(url.pathname === '/api' || url.pathname.startsWith('/api/'))) return false;
+    const started = performance.now();
     let reply: Reply;
     try {
       reply = await route(req, url);
@@ -36,6 +37,7 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
     }
     try {
       send(req, res, reply);
+      log.debug({ method: req.method, path: url.pathname, status: reply.status, ms: Math.round(performance.now() - started) }, 'api');
     } catch (error) {
       log.error({ err: error, method: req.method, path: url.pathname }, 'could not send an API answer');
       res.destroy();
