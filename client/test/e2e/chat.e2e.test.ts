@@ -67,7 +67,7 @@ describe('web app', () => {
     await shot(alicePage, '01-sign-in');
 
     await register(alicePage, alice);
-    await expect(alicePage.getByText('No conversations yet.').isVisible()).resolves.toBe(true);
+    await alicePage.getByText('No conversations yet.').waitFor();
     await shot(alicePage, '02-alice-empty');
 
     bobPage = await newPage();
@@ -109,6 +109,50 @@ describe('web app', () => {
     await shot(bobPage, '06-bob-sees-alice');
   });
 
+  it('sends live: a message shows as sent at once and reaches the other side without a reload', async () => {
+    const alicePane = alicePage.getByRole('region', { name: `Conversation with ${bob.displayName}` });
+    const bobPane = bobPage.getByRole('region', { name: `Conversation with ${alice.displayName}` });
+    await alicePane.getByLabel('Message').fill('Hi Bob! Are we still on for Friday?');
+    await alicePane.getByLabel('Message').press('Enter');
+    await alicePane.locator('.message-row.mine[data-status="sent"]', { hasText: 'still on for Friday' }).waitFor();
+    await bobPane.locator('.message-row:not(.mine)', { hasText: 'still on for Friday' }).waitFor();
+
+    // Typing shows on the other side while it lasts.
+    await bobPane.getByLabel('Message').pressSequentially('Yes', { delay: 30 });
+    await alicePane.getByText(`${bob.displayName} is typing…`).waitFor();
+    await shot(alicePage, '07-alice-sees-typing');
+    await bobPane.getByLabel('Message').fill('Yes! 7 pm at the usual place.\nI will bring the board games.');
+    await bobPane.getByLabel('Message').press('Enter');
+    await alicePane.locator('.message-row:not(.mine)', { hasText: 'usual place' }).waitFor();
+    await bobPane.locator('.message-row.mine[data-status="sent"]', { hasText: 'usual place' }).waitFor();
+    await alicePane.getByLabel('Message').fill('Perfect, see you then');
+    await alicePane.getByLabel('Message').press('Enter');
+    await bobPane.locator('.message-row', { hasText: 'see you then' }).waitFor();
+    // Bob has it on screen, so it is read: Alice's tick turns double.
+    await alicePane.locator('.message-row.mine', { hasText: 'see you then' }).getByLabel('Read').waitFor();
+    await shot(alicePage, '08-alice-conversation');
+    await shot(bobPage, '09-bob-conversation');
+  });
+
+  it('counts unread messages in the list while the conversation is not open', async () => {
+    await bobPage.evaluate(() => (location.hash = ''));
+    const alicePane = alicePage.getByRole('region', { name: `Conversation with ${bob.displayName}` });
+    for (const text of ['One more thing', 'Can you bring snacks too?']) {
+      await alicePane.getByLabel('Message').fill(text);
+      await alicePane.getByLabel('Message').press('Enter');
+    }
+    await alicePane.locator('.message-row.mine[data-status="sent"]', { hasText: 'snacks' }).waitFor();
+    // TODO(live inbox): the count should arrive without a reload; the server's inbox refresh after a
+    // send does not reach the other member's list yet (reported). Until then: the list as loaded.
+    await bobPage.reload();
+    const entry = bobPage.locator('.conversation', { hasText: alice.displayName });
+    await entry.locator('.badge', { hasText: '2' }).waitFor();
+    await entry.getByText('Can you bring snacks too?').waitFor();
+    await shot(bobPage, '10-bob-unread');
+    await entry.click();
+    await entry.locator('.badge').waitFor({ state: 'detached' });
+  });
+
   it('opening the same direct chat again gives the same conversation', async () => {
     await alicePage.getByRole('button', { name: 'New chat' }).click();
     await alicePage.getByLabel('Find people by username').fill(bob.username);
@@ -136,7 +180,7 @@ describe('web app', () => {
     await alicePage.getByLabel('Password').fill('wrong password!');
     await alicePage.getByRole('button', { name: 'Sign in' }).click();
     await alicePage.getByRole('alert').getByText('Wrong username or password').waitFor();
-    await shot(alicePage, '07-wrong-password');
+    await shot(alicePage, '11-wrong-password');
 
     await alicePage.getByLabel('Password').fill(alice.password);
     await alicePage.getByRole('button', { name: 'Sign in' }).click();
@@ -149,9 +193,9 @@ describe('web app', () => {
     const back = alicePage.getByRole('button', { name: 'Back to conversations' });
     await back.waitFor();
     expect(await alicePage.locator('.conversation').isVisible()).toBe(false);
-    await shot(alicePage, '08-phone-chat');
+    await shot(alicePage, '12-phone-chat');
     await back.click();
     await alicePage.locator('.conversation', { hasText: bob.displayName }).waitFor();
-    await shot(alicePage, '09-phone-list');
+    await shot(alicePage, '13-phone-list');
   });
 });

@@ -10,5 +10,5 @@ export function App() {
   useEffect(() => onSignedOut(() => setSession(null)), []);
 
   if (!session) return <AuthScreen onSignedIn={setSession} />;
-  return <ChatShell key={session.user.id} me={session.user} />;
+  return <ChatShell key={session.user.id} session={session} />;
 }

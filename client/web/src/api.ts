@@ -1,4 +1,4 @@
-import type { AuthResponse, ConversationSummary, ErrorCode, HistoryPage, User } from '@parley/schema';
+import type { AuthResponse, ErrorCode, User } from '@parley/schema';
 import { clearSession, loadSession, saveSession, type Session } from './session.ts';
 
 /** An answer of the REST API that was not 2xx: its coded error (CONTRACT.md, "REST"). */
@@ -75,7 +75,10 @@ async function authed<T>(method: string, path: string, body?: unknown): Promise<
     return await call<T>(method, path, body, session.token);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
-    const renewed = error.code === 'TOKEN_EXPIRED' && session.refreshToken ? await refresh(session) : null;
+    // The SDK may have rotated the tokens meanwhile (refresh tokens are single-use): take its pair.
+    const latest = loadSession();
+    const rotated = latest && latest.token !== session.token ? latest : null;
+    const renewed = rotated ?? (error.code === 'TOKEN_EXPIRED' && session.refreshToken ? await refresh(session) : null);
     if (!renewed) {
       signOut();
       throw error;
@@ -94,10 +97,11 @@ export const api = {
     call<AuthResponse>('POST', '/auth/register', { username, password, ...(displayName ? { displayName } : {}) }).then(saveSession),
   login: (username: string, password: string) => call<AuthResponse>('POST', '/auth/login', { username, password }).then(saveSession),
   signOut,
-  conversations: () => authed<{ items: ConversationSummary[] }>('GET', '/conversations').then((r) => r.items),
+  /** Revokes the refresh token on the server (best effort), then forgets the session here. */
+  logout: async () => {
+    const session = loadSession();
+    if (session?.refreshToken) await call('POST', '/auth/logout', { refreshToken: session.refreshToken }, session.token).catch(() => undefined);
+    signOut();
+  },
   searchUsers: (q: string) => authed<{ items: User[] }>('GET', `/users?q=${encodeURIComponent(q)}`).then((r) => r.items),
-  openDirect: (userId: string) =>
-    authed<{ conversation: ConversationSummary }>('POST', '/conversations', { type: 'direct', memberIds: [userId] }).then((r) => r.conversation),
-  history: (conversationId: string, before?: number) =>
-    authed<HistoryPage>('GET', `/conversations/${encodeURIComponent(conversationId)}/messages?limit=50${before ? `&before=${before}` : ''}`),
 };

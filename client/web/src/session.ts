@@ -8,6 +8,7 @@ export interface Session {
   user: User;
 }
 
+/** Also written by client.ts when the SDK rotates the tokens. */
 const KEY = 'parley.session';
 
 export function loadSession(): Session | null {

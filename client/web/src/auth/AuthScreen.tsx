@@ -67,7 +67,9 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
           </label>
           {mode === 'register' && (
             <label>
-              Display name <span className="muted">(optional)</span>
+              <span>
+                Display name <span className="muted optional">(optional)</span>
+              </span>
               <input name="displayName" autoComplete="name" maxLength={LIMITS.displayNameMaxLength} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
             </label>
           )}

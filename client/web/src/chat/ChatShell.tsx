@@ -1,36 +1,57 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { ConversationSummary, User } from '@parley/schema';
-import { api, ApiError } from '../api.ts';
+import { useEffect, useState } from 'react';
+import type { User } from '@parley/schema';
+import type { ConnectionState, ConversationView, ParleyClient } from '@parley/client/sdk';
+import { api } from '../api.ts';
+import { createClient } from '../client.ts';
+import type { Session } from '../session.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { DetailsPane } from './DetailsPane.tsx';
 import { MessagePane } from './MessagePane.tsx';
 
 const hashId = () => /^#\/c\/(.+)$/.exec(location.hash)?.[1] ?? null;
 
-/** The three panes: conversations, the open conversation, its details. */
-export function ChatShell({ me }: { me: User }) {
-  const [conversations, setConversations] = useState<ConversationSummary[] | null>(null);
+/** The three panes: conversations, the open conversation, its details; all fed by one SDK client. */
+export function ChatShell({ session }: { session: Session }) {
+  const me = session.user;
+  const [client, setClient] = useState<ParleyClient | null>(null);
+  const [conversations, setConversations] = useState<ConversationView[] | null>(null);
+  const [connection, setConnection] = useState<ConnectionState>('connecting');
   const [loadError, setLoadError] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(hashId);
   const [showDetails, setShowDetails] = useState(true);
 
-  const reload = useCallback(async () => {
-    try {
-      setConversations(await api.conversations());
-      setLoadError(null);
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return;
-      setLoadError(e instanceof Error ? e.message : 'Could not load conversations.');
-    }
-  }, []);
-
   useEffect(() => {
-    void reload();
-    // Until the live inbox arrives through the SDK, the list is refreshed when the tab regains focus.
-    const onFocus = () => void reload();
+    const c = createClient(session);
+    const offs = [
+      c.on('conversationsChanged', (list) => setConversations([...list])),
+      c.on('stateChanged', setConnection),
+      c.on('authFailed', () => api.signOut()),
+      c.on('reconnected', () => void c.refreshConversations().catch(() => undefined)),
+    ];
+    setClient(c);
+    const refresh = () =>
+      c.refreshConversations().then(
+        () => setLoadError(null),
+        (e: unknown) => {
+          // Offline, the cached list shows; say why it may be stale.
+          setConversations((list) => list ?? c.listConversations());
+          setLoadError(e instanceof Error ? e.message : 'Could not load conversations.');
+        },
+      );
+    // The inbox keeps the list live; a tab coming back to the front also re-reads it, cheaply.
+    const onFocus = () => void c.refreshConversations().catch(() => undefined);
     window.addEventListener('focus', onFocus);
-    return () => window.removeEventListener('focus', onFocus);
-  }, [reload]);
+    void c.connect().then(() => {
+      setConversations([...c.listConversations()]);
+      return refresh();
+    });
+    return () => {
+      window.removeEventListener('focus', onFocus);
+      for (const off of offs) off();
+      void c.destroy();
+    };
+    // One client per signed-in user (App keys this component by user id): a token refresh must not rebuild it.
+  }, []);
 
   useEffect(() => {
     const onHash = () => setSelectedId(hashId());
@@ -44,8 +65,8 @@ export function ChatShell({ me }: { me: User }) {
   };
 
   async function openDirect(user: User) {
-    const conversation = await api.openDirect(user.id);
-    setConversations((list) => [conversation, ...(list ?? []).filter((c) => c.id !== conversation.id)]);
+    if (!client) return;
+    const conversation = await client.createDirectConversation(user.id);
     select(conversation.id);
   }
 
@@ -53,17 +74,36 @@ export function ChatShell({ me }: { me: User }) {
 
   return (
     <div className={`shell${selected ? ' has-selection' : ''}${showDetails ? '' : ' no-details'}`}>
-      <ConversationList me={me} conversations={conversations} error={loadError} selectedId={selectedId} onSelect={select} onOpenDirect={openDirect} onRetry={reload} />
-      {selected ? (
-        <MessagePane key={selected.id} me={me} conversation={selected} onBack={() => select(null)} onToggleDetails={() => setShowDetails((v) => !v)} />
+      <ConversationList
+        me={me}
+        conversations={conversations}
+        connection={connection}
+        error={loadError}
+        selectedId={selectedId}
+        onSelect={select}
+        onOpenDirect={openDirect}
+        onRetry={() => void client?.refreshConversations().then(() => setLoadError(null), () => undefined)}
+      />
+      {selected && client ? (
+        <MessagePane
+          key={selected.id}
+          client={client}
+          me={me}
+          conversation={selected}
+          onBack={() => select(null)}
+          onToggleDetails={() => setShowDetails((v) => !v)}
+        />
       ) : (
         <section className="pane messages empty-state">
           <div>
             <div className="empty-illustration" aria-hidden="true">
-              💬
+              <svg viewBox="0 0 24 24" width="44" height="44">
+                <path d="M5 5h14a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2h-7l-4.5 3.5V17H5a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2z" fill="currentColor" />
+                <path d="M8 10h8M8 13h5" stroke="#fff" strokeWidth="1.6" strokeLinecap="round" />
+              </svg>
             </div>
             <h2>{conversations?.length ? 'Pick a conversation' : 'Say hello'}</h2>
-            <p className="muted">{conversations?.length ? 'Choose one on the left, or start a new chat.' : 'Start a chat with the ✎ button: search for someone by username.'}</p>
+            <p className="muted">{conversations?.length ? 'Choose one on the left, or start a new chat.' : 'Start a new chat with the pencil button and find someone by username.'}</p>
           </div>
         </section>
       )}

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import type { ConversationSummary, User } from '@parley/schema';
+import type { User } from '@parley/schema';
+import type { ConnectionState, ConversationView } from '@parley/client/sdk';
 import { api } from '../api.ts';
 import { Logo } from '../auth/AuthScreen.tsx';
 import { shortTime } from '../time.ts';
@@ -9,7 +10,8 @@ import { NewChat } from './NewChat.tsx';
 
 interface Props {
   me: User;
-  conversations: ConversationSummary[] | null;
+  conversations: ConversationView[] | null;
+  connection: ConnectionState;
   error: string | null;
   selectedId: string | null;
   onSelect: (id: string) => void;
@@ -17,7 +19,7 @@ interface Props {
   onRetry: () => void;
 }
 
-export function ConversationList({ me, conversations, error, selectedId, onSelect, onOpenDirect, onRetry }: Props) {
+export function ConversationList({ me, conversations, connection, error, selectedId, onSelect, onOpenDirect, onRetry }: Props) {
   const [composing, setComposing] = useState(false);
   const [filter, setFilter] = useState('');
 
@@ -52,6 +54,8 @@ export function ConversationList({ me, conversations, error, selectedId, onSelec
         </div>
       )}
 
+      <ConnectionBanner state={connection} />
+
       <nav className="conversation-list">
         {error && (
           <div className="notice error">
@@ -66,18 +70,22 @@ export function ConversationList({ me, conversations, error, selectedId, onSelec
         <ul>
           {shown.map((c) => {
             const name = conversationName(c);
-            const at = c.lastMessage?.createdAt ?? c.createdAt;
+            const at = c.lastMessage?.createdAt ?? c.updatedAt;
+            const line = preview(c, me);
             return (
               <li key={c.id}>
                 <button className={`conversation${c.id === selectedId ? ' selected' : ''}${c.unreadCount > 0 ? ' unread' : ''}`} onClick={() => onSelect(c.id)} data-conversation-id={c.id}>
-                  <Avatar id={c.peer?.id ?? c.id} name={name} size={46} />
+                  <Avatar id={c.peer?.id ?? c.id} name={name} size={46} online={c.type === 'direct' ? c.online : undefined} />
                   <span className="conversation-text">
                     <span className="conversation-top">
                       <span className="conversation-name">{name}</span>
                       <time className="conversation-time">{shortTime(at)}</time>
                     </span>
                     <span className="conversation-bottom">
-                      <span className="conversation-preview">{preview(c.lastMessage, me)}</span>
+                      <span className="conversation-preview">
+                        {line.draft && <span className="draft-label">Draft: </span>}
+                        {line.text}
+                      </span>
                       {c.unreadCount > 0 && (
                         <span className="badge" aria-label={`${c.unreadCount} unread`}>
                           {c.unreadCount > 99 ? '99+' : c.unreadCount}
@@ -98,11 +106,30 @@ export function ConversationList({ me, conversations, error, selectedId, onSelec
           <strong>{me.displayName || me.username}</strong>
           <span className="muted">@{me.username}</span>
         </span>
-        <button className="link" onClick={() => api.signOut()}>
+        <button className="link" onClick={() => void api.logout()}>
           Sign out
         </button>
       </footer>
     </aside>
+  );
+}
+
+/** Says when the live connection is down: what is shown may be stale, and sends wait. */
+function ConnectionBanner({ state }: { state: ConnectionState }) {
+  if (state === 'connected') return null;
+  const text =
+    state === 'connecting'
+      ? 'Connecting…'
+      : state === 'reconnecting'
+        ? 'Offline. Reconnecting… Messages you send will go out when you are back.'
+        : state === 'failed'
+          ? 'Cannot reach the server. Messages you send will wait.'
+          : 'Offline. Messages you send will wait.';
+  return (
+    <div className={`connection ${state}`} role="status">
+      <span className="connection-dot" />
+      {text}
+    </div>
   );
 }
 

@@ -1,11 +1,11 @@
-import type { ConversationSummary, User } from '@parley/schema';
+import type { User } from '@parley/schema';
+import type { ConversationView } from '@parley/client/sdk';
 import { Avatar } from './Avatar.tsx';
 import { conversationName } from './names.ts';
 
 /** The right-hand pane: who this conversation is with, and what it is. */
-export function DetailsPane({ me, conversation, onClose }: { me: User; conversation: ConversationSummary; onClose: () => void }) {
+export function DetailsPane({ me, conversation, onClose }: { me: User; conversation: ConversationView; onClose: () => void }) {
   const name = conversationName(conversation);
-  const created = new Date(conversation.createdAt).toLocaleDateString(undefined, { day: 'numeric', month: 'long', year: 'numeric' });
   return (
     <aside className="pane details" aria-label="Conversation details">
       <header className="pane-header">
@@ -16,7 +16,7 @@ export function DetailsPane({ me, conversation, onClose }: { me: User; conversat
       </header>
       <div className="details-body">
         <div className="profile">
-          <Avatar id={conversation.peer?.id ?? conversation.id} name={name} size={88} />
+          <Avatar id={conversation.peer?.id ?? conversation.id} name={name} size={88} online={conversation.type === 'direct' ? conversation.online : undefined} />
           <h3>{name}</h3>
           {conversation.peer && <span className="muted">@{conversation.peer.username}</span>}
         </div>
@@ -25,22 +25,34 @@ export function DetailsPane({ me, conversation, onClose }: { me: User; conversat
             <dt>Type</dt>
             <dd>{conversation.type === 'direct' ? 'Direct chat' : conversation.type === 'group' ? 'Group' : 'Context chat'}</dd>
           </div>
+          {conversation.muted && (
+            <div>
+              <dt>Notifications</dt>
+              <dd>Muted</dd>
+            </div>
+          )}
           <div>
             <dt>Members</dt>
             <dd>{conversation.memberCount ?? (conversation.type === 'direct' ? 2 : '—')}</dd>
           </div>
-          <div>
-            <dt>Started</dt>
-            <dd>{created}</dd>
-          </div>
+          {conversation.type === 'direct' && (
+            <div>
+              <dt>Status</dt>
+              <dd>{conversation.online ? 'Online' : 'Offline'}</dd>
+            </div>
+          )}
           <div>
             <dt>You</dt>
             <dd>
-              {me.displayName || me.username} · {conversation.role ?? 'member'}
+              {me.displayName || me.username} · {roleName(conversation.role)}
             </dd>
           </div>
         </dl>
       </div>
     </aside>
   );
+}
+
+function roleName(role: ConversationView['role']): string {
+  return role === 'owner' ? 'Owner' : role === 'admin' ? 'Admin' : 'Member';
 }
