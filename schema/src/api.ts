@@ -35,6 +35,8 @@ export interface ConversationSummary {
   lastSeq: number;
   lastMessage: Message | null;
   unreadCount: number;
+  /** The caller's read marker: the highest seq they have read. */
+  readSeq: number;
   /** The caller's own role. */
   role: Role;
   /** For a direct conversation: the other member. */

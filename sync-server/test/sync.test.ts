@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDialects } from '@parley/schema/db/testing';
-import { userParts, type HistoryPage, type Message } from '@parley/schema';
+import { latestByKey, userParts, type HistoryPage, type InboxEntry, type Message } from '@parley/schema';
+import { v7 as uuidv7 } from 'uuid';
 import { startTestServer, type TestServer } from './harness.ts';
 import { api, connect, directConversation, register, waitFor } from './clients.ts';
 
@@ -117,6 +118,26 @@ for (const dialect of testDialects()) {
       const ids = body.items.filter((m) => m.kind === 'text').map((m) => m.id);
       expect(ids).toHaveLength(100);
       expect(new Set(ids)).toEqual(new Set([...offline, ...online].map((c) => c.messageId)));
+      a.destroy();
+      b.destroy();
+    });
+
+    it('I1: the inbox of every member follows new messages and reads, without opening the conversation', async () => {
+      const [alice, bob] = [await register(server.url, 'alice'), await register(server.url, 'bob')];
+      const a = await connect(server.wsUrl, alice);
+      const b = await connect(server.wsUrl, bob);
+      const inbox = (c: typeof b) => latestByKey(userParts(c.user.doc).inbox);
+      const conversationId = await directConversation(server.url, alice, bob);
+      await waitFor(() => inbox(b).has(conversationId), 10_000, 'new conversation in bob\'s inbox');
+
+      for (let i = 0; i < 3; i++) a.send(conversationId, `hello ${i}`);
+      await waitFor(() => inbox(b).get(conversationId)?.lastMessage?.text === 'hello 2', 10_000, 'last message');
+      expect(inbox(b).get(conversationId)).toMatchObject({ unreadCount: 3, lastSeq: 4 } satisfies Partial<InboxEntry>);
+      expect(inbox(a).get(conversationId)).toMatchObject({ unreadCount: 0, readSeq: 4 });
+
+      userParts(b.user.doc).outbox.push([{ id: uuidv7(), type: 'read', conversationId, seq: 3, createdAt: Date.now() }]);
+      await waitFor(() => inbox(b).get(conversationId)?.unreadCount === 1, 10_000, 'read marker');
+      expect(inbox(b).get(conversationId)).toMatchObject({ readSeq: 3 });
       a.destroy();
       b.destroy();
     });

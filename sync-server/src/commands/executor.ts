@@ -97,14 +97,14 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
       throw error;
     }
 
-    const members = [...facts.members.keys()];
     if (committed.messageIds.length || committed.meta || Object.keys(committed.reads).length || committed.removed.length) {
       await deps.writer.project(command.conversationId, committed);
     }
     if (committed.removed.length) deps.writer.evict(command.conversationId, committed.removed);
-    const touched = [...new Set([...members, ...committed.added, ...committed.removed])];
-    // Unread counts change for everyone on a new message; a read changes only the reader's.
-    const inboxUsers = committed.messageIds.length || committed.meta ? touched : Object.keys(committed.reads);
+    // Unread counts and last messages change for every member on a new or changed message; a read changes the reader's.
+    const inboxUsers = committed.messageIds.length || committed.meta
+      ? [...new Set([...(await currentMembers(db, command.conversationId)), ...committed.removed])]
+      : Object.keys(committed.reads);
     if (inboxUsers.length) await deps.inbox.refresh(command.conversationId, inboxUsers).catch((e) => log.error({ err: e }, 'inbox refresh failed'));
     return result;
   }
@@ -117,11 +117,10 @@ interface Committed {
   messageIds: string[];
   meta: boolean;
   reads: Record<string, number>;
-  added: string[];
   removed: string[];
 }
 
-const emptyCommit = (): Committed => ({ firstSeq: null, messageIds: [], meta: false, reads: {}, added: [], removed: [] });
+const emptyCommit = (): Committed => ({ firstSeq: null, messageIds: [], meta: false, reads: {}, removed: [] });
 
 async function applyEffects(trx: Transaction<Database>, conversationId: string, effects: Effect[], at: number): Promise<Committed> {
   const c = emptyCommit();
@@ -196,7 +195,6 @@ async function applyEffects(trx: Transaction<Database>, conversationId: string, 
           }
         }
         c.meta = true;
-        c.added.push(...effect.userIds);
         break;
       }
       case 'removeMember': {
@@ -213,6 +211,11 @@ async function applyEffects(trx: Transaction<Database>, conversationId: string, 
     }
   }
   return c;
+}
+
+async function currentMembers(db: Kysely<Database>, conversationId: string): Promise<string[]> {
+  const rows = await db.selectFrom('members').select('user_id').where('conversation_id', '=', conversationId).where('left_at', 'is', null).execute();
+  return rows.map((r) => r.user_id);
 }
 
 async function markRead(trx: Transaction<Database>, conversationId: string, userId: string, seq: number) {

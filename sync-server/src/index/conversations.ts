@@ -209,6 +209,8 @@ export async function conversationSummaries(db: Db, userId: string, isOnline: Is
     mine()
       .innerJoin('messages as m', (join) => join.onRef('m.conversation_id', '=', 'mb.conversation_id').onRef('m.seq', '>', 'mb.last_read_seq'))
       .where('m.sender_id', '!=', userId)
+      // System messages (someone joined, the group was renamed) inform; they do not wait to be read.
+      .where('m.kind', '!=', 'system')
       .select((eb) => ['c.id', eb.fn.countAll<number>().as('n')])
       .groupBy('c.id')
       .execute(),
@@ -249,6 +251,7 @@ export async function conversationSummaries(db: Db, userId: string, isOnline: Is
       lastSeq: Number(c.last_seq),
       lastMessage: lastMessages.get(c.id) ?? null,
       unreadCount: unreadBy.get(c.id) ?? 0,
+      readSeq: Number(c.my_read_seq),
       role: c.my_role,
       memberCount: countBy.get(c.id) ?? 0,
     };

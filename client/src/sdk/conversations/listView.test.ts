@@ -5,7 +5,7 @@ import { conversationList } from './listView.ts';
 const message = (seq: number, text: string): Message => ({ id: `m${seq}`, conversationId: 'c', seq, senderId: 'bob', kind: 'text', text, createdAt: seq * 1000, version: 1 });
 const summary = (id: string, o: Partial<ConversationSummary> = {}): ConversationSummary => ({
   id, type: 'direct', title: null, avatarUrl: null, status: 'active', context: null, expiresAt: null, createdAt: 0, lastSeq: 1,
-  lastMessage: message(1, 'rest'), unreadCount: 1, role: 'member', memberCount: 2, peer: { id: 'bob', username: 'bob', displayName: 'Bob' }, ...o,
+  lastMessage: message(1, 'rest'), unreadCount: 1, readSeq: 0, role: 'member', memberCount: 2, peer: { id: 'bob', username: 'bob', displayName: 'Bob' }, ...o,
 });
 const inbox = (id: string, seq: number): InboxEntry => ({ conversationId: id, lastMessage: message(seq, 'live'), unreadCount: seq, lastSeq: seq, readSeq: 0, updatedAt: seq * 1000 });
 
