@@ -73,7 +73,8 @@ export async function connect(wsUrl: string, auth: AuthResponse, options: { doc?
       const existing = conversations.get(conversationId);
       if (existing) return existing;
       const doc = new Y.Doc();
-      const provider = new HocuspocusProvider({ websocketProvider: socket, name: conversationDocName(conversationId), document: doc, token: auth.token });
+      // Per-session routing, so a copy reopened after an epoch change never talks to its predecessor's closing connection.
+      const provider = new HocuspocusProvider({ websocketProvider: socket, name: conversationDocName(conversationId), document: doc, token: auth.token, sessionAwareness: true });
       provider.attach();
       const entry = { doc, provider };
       conversations.set(conversationId, entry);
@@ -111,7 +112,7 @@ export async function reopenIfStale(client: SyncClient, conversationId: string, 
   entry.provider.destroy();
   client.conversations.delete(conversationId);
   const doc = new Y.Doc();
-  const provider = new HocuspocusProvider({ websocketProvider: client.socket, name: conversationDocName(conversationId), document: doc, token });
+  const provider = new HocuspocusProvider({ websocketProvider: client.socket, name: conversationDocName(conversationId), document: doc, token, sessionAwareness: true });
   provider.attach();
   client.conversations.set(conversationId, { doc, provider });
   await synced(provider);
