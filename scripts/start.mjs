@@ -220,15 +220,17 @@ async function waitHealthy(service, deadline) {
   return false;
 }
 
-let signals = 0;
+let firstSignalAt = 0;
 for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(name, () => {
-    signals += 1;
-    if (signals === 1) {
+    // Under `npm start`, one Ctrl-C arrives twice: from the terminal and forwarded by npm.
+    // Only a signal well after the first means "kill now".
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
       if (process.stdout.isTTY) process.stdout.write('\n');
       say(`${name}: stopping (press Ctrl-C again to kill)`);
       void stop(0);
-    } else {
+    } else if (Date.now() - firstSignalAt > 1000) {
       say(paint(31, 'killing'));
       for (const [, { child }] of children) signal(child, 'SIGKILL');
       process.exit(130);
