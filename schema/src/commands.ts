@@ -114,9 +114,22 @@ export const COMMAND_TYPES = [
   'rename', 'setAvatar', 'addMembers', 'removeMember', 'setRole', 'leave', 'setStatus',
 ] as const satisfies readonly CommandType[];
 
+/**
+ * A command's fate. In a user document's `results` only the fields of the
+ * contract are stored (`{id, status, seq}` or `{id, status, code, message}`):
+ * 500 of them must fit a small document. The REST API and the executor hand out
+ * the optional fields too.
+ */
 export type CommandResult =
-  | { id: string; status: 'sent'; seq: number; messageId?: string; conversationId?: string; at: number }
-  | ({ id: string; status: 'failed'; conversationId?: string; messageId?: string; at: number } & ParleyErrorBody);
+  | { id: string; status: 'sent'; seq: number; messageId?: string; conversationId?: string; at?: number }
+  | ({ id: string; status: 'failed'; conversationId?: string; messageId?: string; at?: number } & ParleyErrorBody);
+
+/** The stored form of a result (rule O3). */
+export function storedResult(result: CommandResult): CommandResult {
+  return result.status === 'sent'
+    ? { id: result.id, status: 'sent', seq: result.seq }
+    : { id: result.id, status: 'failed', code: result.code, message: result.message };
+}
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: ParleyErrorBody };
 

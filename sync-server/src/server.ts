@@ -33,14 +33,13 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtlSeconds);
   const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log);
-  const inbox = new Inbox(store.db);
+  const inbox = new Inbox(store.db, log);
   const presence = new Presence(store.db, log);
   const commands = createCommandExecutor({
     db: store.db,
     writer: hub,
     inbox,
     limiter: new RateLimiter(config.commandRatePerSecond, config.commandBurst),
-    log,
   });
   const outbox = new OutboxProcessor(commands, log);
   const services: Services = { config, store, log, tokens, commands, inbox, presence };
@@ -100,6 +99,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     },
     close() {
       closing ??= (async () => {
+        await inbox.close();
         await hub.close();
         // Hocuspocus 4 flushes pending stores on destroy.
         await server.destroy();

@@ -3,7 +3,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import type { Command, CommandResult, ErrorCode, Role } from '@parley/schema';
 import type { CommandExecutor, InboxNotifier } from '../services.ts';
-import type { Logger } from '../log.ts';
 import { appendMessage } from '../index/messages.ts';
 import { isUniqueViolation } from '../index/errors.ts';
 import { effectiveStatus } from '../index/projection.ts';
@@ -23,7 +22,6 @@ interface Deps {
   writer: ConversationWriter;
   inbox: InboxNotifier;
   limiter: RateLimiter;
-  log: Logger;
   now?: () => number;
 }
 
@@ -37,7 +35,7 @@ const failed = (command: Pick<Command, 'id'> & Partial<Pick<Command, 'conversati
  * the conversation document and the inboxes.
  */
 export function createCommandExecutor(deps: Deps): CommandExecutor {
-  const { db, log } = deps;
+  const { db } = deps;
   const now = deps.now ?? Date.now;
 
   async function priorResult(actorId: string, command: Command): Promise<CommandResult | null> {
@@ -105,7 +103,8 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
     const inboxUsers = committed.messageIds.length || committed.meta
       ? [...new Set([...(await currentMembers(db, command.conversationId)), ...committed.removed])]
       : Object.keys(committed.reads);
-    if (inboxUsers.length) await deps.inbox.refresh(command.conversationId, inboxUsers).catch((e) => log.error({ err: e }, 'inbox refresh failed'));
+    // Not awaited: the inbox is a view that follows within a few ms; the result need not wait for it.
+    if (inboxUsers.length) void deps.inbox.refresh(command.conversationId, inboxUsers);
     return result;
   }
 

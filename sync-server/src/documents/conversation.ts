@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { writeAs } from './writers.ts';
 import {
   conversationParts,
   epochState,
@@ -52,13 +53,13 @@ export function upsertEntries(doc: Y.Doc, entries: MessageEntry[]): void {
   if (entries.length === 0) return;
   const { messages } = conversationParts(doc);
   const ids = new Set(entries.map((e) => e.id));
-  doc.transact(() => {
+  doc.transact(() => writeAs(doc, 'messages', () => {
     const items = messages.toArray();
     for (let i = items.length - 1; i >= 0; i--) {
       if (ids.has(items[i]!.id)) messages.delete(i, 1);
     }
     messages.push(entries);
-  });
+  }));
 }
 
 /**
@@ -90,25 +91,25 @@ export function trimWindow(doc: Y.Doc, windowSize: number): void {
 
 export function setMeta(doc: Y.Doc, meta: Partial<ConversationMeta>): void {
   const kv = keyValue(conversationParts(doc).meta);
-  doc.transact(() => {
+  doc.transact(() => writeAs(doc, 'meta', () => {
     for (const [key, value] of Object.entries(meta)) {
       if (JSON.stringify(kv.get(key)) !== JSON.stringify(value)) kv.set(key, value);
     }
-  });
+  }));
 }
 
 export function setReads(doc: Y.Doc, reads: Record<string, number>): void {
   const kv = keyValue(conversationParts(doc).reads);
-  doc.transact(() => {
+  doc.transact(() => writeAs(doc, 'reads', () => {
     for (const [userId, seq] of Object.entries(reads)) {
       if ((kv.get(userId) ?? -1) < seq) kv.set(userId, seq);
     }
-  });
+  }));
 }
 
 export function removeReads(doc: Y.Doc, userIds: string[]): void {
   const kv = keyValue(conversationParts(doc).reads);
-  doc.transact(() => {
+  doc.transact(() => writeAs(doc, 'reads', () => {
     for (const id of userIds) if (kv.has(id)) kv.delete(id);
-  });
+  }));
 }

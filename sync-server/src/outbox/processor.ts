@@ -1,8 +1,9 @@
 import type * as Y from 'yjs';
-import { LIMITS, commandIdOf, parseCommand, userParts, type CommandResult } from '@parley/schema';
+import { LIMITS, commandIdOf, parseCommand, storedResult, userParts, type CommandResult } from '@parley/schema';
 import type { CommandExecutor } from '../services.ts';
 import type { Logger } from '../log.ts';
 import { SERVER_ORIGIN } from '../documents/hub.ts';
+import { writeAs } from '../documents/writers.ts';
 
 const RETRY_MS = 1000;
 
@@ -100,8 +101,10 @@ function removeEntry(outbox: Y.Array<any>, raw: unknown) {
 
 function appendResult(doc: Y.Doc, result: CommandResult) {
   const { results } = userParts(doc);
-  results.push([result]);
-  // Rule O3: the last LIMITS.resultsKept results stay; older ones go in batches.
-  const excess = results.length - LIMITS.resultsKept;
-  if (excess >= 100) results.delete(0, excess);
+  writeAs(doc, 'results', () => {
+    results.push([storedResult(result)]);
+    // Rule O3: the last LIMITS.resultsKept results stay; older ones go in batches.
+    const excess = results.length - LIMITS.resultsKept;
+    if (excess >= 50) results.delete(0, excess);
+  });
 }

@@ -161,10 +161,13 @@ export class Outbox {
 
   private settle(r: CommandResult): void {
     this.done.add(r.id);
-    const p = r.messageId ? this.unconfirmed.get(r.messageId) : undefined;
-    if (!p || p.command.id !== r.id) return;
-    if (r.status === 'sent') this.unconfirmed.delete(r.messageId!);
-    else this.unconfirmed.set(r.messageId!, { command: p.command, error: { code: r.code, message: r.message } });
+    // Stored results carry only the command id (rule O3): find the send it answers.
+    for (const [messageId, p] of this.unconfirmed) {
+      if (p.command.id !== r.id) continue;
+      if (r.status === 'sent') this.unconfirmed.delete(messageId);
+      else this.unconfirmed.set(messageId, { command: p.command, error: { code: r.code, message: r.message } });
+      return;
+    }
   }
 
   private onResult(r: CommandResult): void {
