@@ -50,11 +50,10 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
     const match = router.match(req.method ?? 'GET', url.pathname.slice('/api'.length));
     if (match.kind === 'none') throw new ParleyError('NOT_FOUND', `no endpoint ${url.pathname}`);
     if (match.kind === 'wrongMethod') {
-      // No error code names 405; BAD_REQUEST is the nearest, and the status and Allow say the rest.
       return {
         status: 405,
         headers: { Allow: match.allowed.join(', ') },
-        body: { error: { code: 'BAD_REQUEST', message: `${req.method} is not allowed here; use ${match.allowed.join(' or ')}` } },
+        body: { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${match.allowed.join(' or ')}` } },
       };
     }
 

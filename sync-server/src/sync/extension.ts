@@ -58,6 +58,21 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
       return { userId };
     },
 
+    /**
+     * Rule A1: a fresh token sent on an open connection (the SDK's updateAccessToken)
+     * must be valid and name the same user, or the connection is closed.
+     */
+    async onTokenSync({ token, context }) {
+      let userId: string;
+      try {
+        userId = await tokens.verifyAccess(token);
+      } catch (error) {
+        const e = error instanceof ParleyError ? error : new ParleyError('AUTH_FAILED', 'invalid token');
+        throw denied(e.code, e.message);
+      }
+      if (userId !== context.userId) throw denied('FORBIDDEN', 'a token for another user');
+    },
+
     async onLoadDocument({ document, documentName }) {
       const ref = parseDocName(documentName);
       if (ref?.kind === 'conversation') {

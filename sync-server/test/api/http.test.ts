@@ -38,7 +38,7 @@ eachStore('API edge', (getStore, getDatabase) => {
     const answer = await call(api.url, 'DELETE', '/health');
     expect(answer.status).toBe(405);
     expect(answer.headers.get('allow')).toBe('GET');
-    expect(answer.body.error).toEqual({ code: 'BAD_REQUEST', message: expect.any(String) });
+    expect(answer.body.error).toEqual({ code: 'METHOD_NOT_ALLOWED', message: expect.any(String) });
     const patch = await call(api.url, 'PUT', '/conversations', { token, body: {} });
     expect(patch.status).toBe(405);
     expect(patch.headers.get('allow')).toBe('POST, GET');
