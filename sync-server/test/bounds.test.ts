@@ -71,7 +71,6 @@ for (const dialect of testDialects()) {
       const stored = await server.services.store.db.selectFrom('documents').select(['name', 'data']).execute();
       expect(stored.length).toBe(3);
       for (const row of stored) expect(row.data.byteLength, row.name).toBeLessThan(64 * 1024);
-      console.info(`bounds [${dialect}] after ${count} messages:`, sizes, Object.fromEntries(stored.map((r) => [r.name.split(':')[0] + r.name.slice(-4), r.data.byteLength])));
     }, 900_000);
   });
 }
