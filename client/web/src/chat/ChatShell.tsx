@@ -22,8 +22,18 @@ export function ChatShell({ session }: { session: Session }) {
 
   useEffect(() => {
     const c = createClient(session);
+    // A conversation someone else started reaches us through the inbox first, without its
+    // title or peer: fetch the list once for each such newcomer.
+    const asked = new Set<string>();
+    const onList = (list: ConversationView[]) => {
+      setConversations([...list]);
+      const unknown = list.filter((x) => x.type === 'direct' && !x.peer && !asked.has(x.id));
+      if (unknown.length === 0) return;
+      for (const x of unknown) asked.add(x.id);
+      void c.refreshConversations().catch(() => undefined);
+    };
     const offs = [
-      c.on('conversationsChanged', (list) => setConversations([...list])),
+      c.on('conversationsChanged', onList),
       c.on('stateChanged', setConnection),
       c.on('authFailed', () => api.signOut()),
       c.on('reconnected', () => void c.refreshConversations().catch(() => undefined)),
