@@ -36,9 +36,9 @@ eachStore('conversations API (create and read)', (getStore, getDatabase) => {
       expect(c.lastMessage).toMatchObject({ seq: 1, kind: 'system', senderId: dave.user.id, system: { event: 'created', actorId: dave.user.id } });
       expect(c.lastMessage!.system!.userIds!.sort()).toEqual([alice.user.id, dave.user.id].sort());
       expect(api.refreshed.at(-1)).toEqual({ conversationId: c.id, userIds: [dave.user.id, alice.user.id] });
-      // The peer sees it unread (the created event is from someone else).
+      // The peer sees it, but nothing unread: system messages inform, they do not wait to be read (rule I1).
       const list = await call<{ items: ConversationSummary[] }>(api.url, 'GET', '/conversations', { token: alice.token });
-      expect(list.body.items.find((i) => i.id === c.id)).toMatchObject({ unreadCount: 1, peer: { id: dave.user.id } });
+      expect(list.body.items.find((i) => i.id === c.id)).toMatchObject({ unreadCount: 0, peer: { id: dave.user.id } });
     });
 
     it('returns the same conversation with 200 when either member asks again', async () => {
@@ -198,7 +198,8 @@ eachStore('conversations API (create and read)', (getStore, getDatabase) => {
       // seq 1 created (fred's own), 2–4 from gina, 5 fred's: read up to 2 → gina's 3 and 4 are unread.
       expect(g).toMatchObject({ unreadCount: 2, lastSeq: 5, lastMessage: { seq: 5, text: 'mine', senderId: fred.user.id, conversationId: withGina }, peer: { id: gina.user.id, online: true } });
       expect(h).toMatchObject({ unreadCount: 2, lastMessage: { text: 'h2' }, peer: { id: hank.user.id, online: false } });
-      expect(grp).toMatchObject({ type: 'group', unreadCount: 1, memberCount: 2, role: 'member' });
+      // Only the group's "created" system message: nothing unread.
+      expect(grp).toMatchObject({ type: 'group', unreadCount: 0, memberCount: 2, role: 'member' });
 
       // A member who left no longer lists it.
       await getStore().db.updateTable('members').set({ left_at: Date.now() }).where('conversation_id', '=', group).where('user_id', '=', fred.user.id).execute();
