@@ -12,7 +12,7 @@ import { RateLimiter } from './commands/rate-limit.ts';
 import { OutboxProcessor } from './outbox/processor.ts';
 import { Inbox } from './inbox/inbox.ts';
 import { Presence } from './presence/presence.ts';
-import { parleyExtension, type SyncContext } from './sync/extension.ts';
+import { parleyExtension, persistenceExtension, type SyncContext } from './sync/extension.ts';
 import { createApiHandler } from './http/api.ts';
 import type { Services } from './services.ts';
 
@@ -45,7 +45,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const services: Services = { config, store, log, tokens, commands, inbox, presence };
   const api = createApiHandler(services);
 
-  const extensions = [parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, log })];
+  const extensions = [persistenceExtension(hub), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, log })];
   if (config.redisUrl) {
     const redis = new URL(config.redisUrl);
     extensions.push(

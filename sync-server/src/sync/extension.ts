@@ -1,4 +1,5 @@
 import type { Extension, Connection } from '@hocuspocus/server';
+import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import { ParleyError, parseDocName, type DocRef } from '@parley/schema';
@@ -31,9 +32,28 @@ function denied(code: ParleyError['code'], message: string) {
 }
 
 /**
- * The sync edge (docs/protocol.md, A1–A4, D1): who may open which document,
- * read-only conversation documents, loading and storing through the hub,
- * outbox watching, identity stamped on awareness, ping and presence.
+ * Snapshots go through @hocuspocus/extension-database (rule P1). A user
+ * document is its stored state; a conversation document is checked against the
+ * index and built afresh when it falls short (E3), so the hub applies it itself.
+ */
+export function persistenceExtension(hub: DocumentHub): DatabaseExtension {
+  return new DatabaseExtension({
+    async fetch({ document, documentName }) {
+      const ref = parseDocName(documentName);
+      if (ref?.kind !== 'conversation') return hub.loadStored(documentName);
+      await hub.loadConversation(document, documentName, ref.id);
+      return null;
+    },
+    async store({ document }) {
+      await hub.store(document);
+    },
+  });
+}
+
+/**
+ * The sync edge (docs/protocol.md, A1–A4, D1, R1–R3): who may open which
+ * document, read-only conversation documents, outbox watching, identity
+ * stamped on awareness, ping and presence.
  */
 export function parleyExtension(deps: Deps): Extension<SyncContext> {
   const { db, tokens, hub, outbox, inbox, presence, log } = deps;
@@ -73,15 +93,6 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
       if (userId !== context.userId) throw denied('FORBIDDEN', 'a token for another user');
     },
 
-    async onLoadDocument({ document, documentName }) {
-      const ref = parseDocName(documentName);
-      if (ref?.kind === 'conversation') {
-        await hub.loadConversation(document, documentName, ref.id);
-        return;
-      }
-      return (await hub.loadStored(documentName)) ?? undefined;
-    },
-
     async afterLoadDocument({ document, documentName }) {
       const ref = parseDocName(documentName);
       if (ref?.kind === 'conversation') hub.track(document);
@@ -89,10 +100,6 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
         await inbox.rebuild(ref.id, document);
         unwatch.set(documentName, outbox.watch(document, ref.id));
       }
-    },
-
-    async onStoreDocument({ document }) {
-      await hub.store(document);
     },
 
     async afterUnloadDocument({ documentName }) {
