@@ -147,7 +147,9 @@ export function resolveConfig(raw: ParleyClientConfig): ResolvedConfig {
   const logLevel = c.logLevel ?? 'warn';
   if (!LEVELS.includes(logLevel)) problems.push(`logLevel: expected ${LEVELS.join(' | ')}`);
 
-  const fetchImpl = c.fetch ?? globalThis.fetch;
+  // Called through a plain function: a browser's fetch throws "Illegal invocation" when called as a method of another object.
+  const given = c.fetch ?? globalThis.fetch;
+  const fetchImpl: typeof fetch | undefined = typeof given === 'function' ? (input, init) => given.call(globalThis, input, init) : undefined;
   if (typeof fetchImpl !== 'function') problems.push('fetch: this runtime has no fetch; pass one');
   const WebSocketImpl = c.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket;
   if (typeof WebSocketImpl !== 'function') problems.push('WebSocket: this runtime has no WebSocket; pass one (in Node: the `ws` package)');
@@ -177,7 +179,7 @@ export function resolveConfig(raw: ParleyClientConfig): ResolvedConfig {
     logger: c.logger ?? consoleLogger(logLevel),
     typingTimeout: number('typingTimeout', c.typingTimeout, DEFAULTS.typingTimeout, 100),
     maxSendRetries: number('maxSendRetries', c.maxSendRetries, DEFAULTS.maxSendRetries, 0),
-    fetch: fetchImpl,
+    fetch: fetchImpl!,
     WebSocket: WebSocketImpl,
     broadcastChannel,
     clock: c.clock ?? systemClock,

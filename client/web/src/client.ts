@@ -25,7 +25,5 @@ export function createClient(session: Session): ParleyClient {
     userId: session.user.id,
     ...(session.refreshToken ? { refreshToken: session.refreshToken } : {}),
     logLevel: 'warn',
-    // A browser's fetch must be called on window; the SDK calls it as a method of its config.
-    fetch: (input, init) => window.fetch(input, init),
   });
 }
