@@ -583,7 +583,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       try {
         const res = await authRequest<AuthResponse>(this.config.fetch, this.config.apiUrl, '/auth/refresh', { refreshToken: this.refreshToken });
         this.updateAccessToken(res.token, res.refreshToken);
-        this.emit('tokenRefreshed', res.token);
+        this.emit('tokenRefreshed', { token: res.token, refreshToken: res.refreshToken, expiresAt: res.expiresAt });
         return true;
       } catch (e) {
         this.config.logger.warn('token refresh failed', e);

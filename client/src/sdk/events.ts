@@ -38,7 +38,8 @@ export interface ParleyEvents {
   synced: () => void;
   conversationsChanged: (conversations: ConversationView[]) => void;
   presence: (userId: string, online: boolean) => void;
-  tokenRefreshed: (token: string) => void;
+  /** Refresh tokens are single-use: store the new pair, or the next refresh fails. */
+  tokenRefreshed: (tokens: { token: string; refreshToken: string; expiresAt: number }) => void;
 }
 
 export type ParleyCallbacks = Partial<ParleyEvents>;

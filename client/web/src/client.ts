@@ -4,26 +4,22 @@ import { loadSession, type Session } from './session.ts';
 const KEY = 'parley.session';
 
 /**
- * The SDK client of the signed-in user. The SDK rotates tokens by itself; this
- * subclass writes each new pair back to localStorage, so a reload keeps the
- * session and the REST calls of api.ts use the same, current token.
+ * The SDK client of the signed-in user. The SDK rotates tokens by itself; each
+ * new pair is written back to localStorage, so a reload keeps the session and
+ * the REST calls of api.ts use the same, current token.
  */
-class WebClient extends ParleyClient {
-  override updateAccessToken(token: string, refreshToken?: string): void {
-    super.updateAccessToken(token, refreshToken);
-    const session = loadSession();
-    if (session && session.user.id === this.userId) {
-      localStorage.setItem(KEY, JSON.stringify({ ...session, token, ...(refreshToken ? { refreshToken } : {}) } satisfies Session));
-    }
-  }
-}
-
 export function createClient(session: Session): ParleyClient {
-  return new WebClient({
+  const client = new ParleyClient({
     serverUrl: location.origin,
     token: session.token,
     userId: session.user.id,
     ...(session.refreshToken ? { refreshToken: session.refreshToken } : {}),
     logLevel: 'warn',
   });
+  // The SDK renewed an expired token: keep the new pair, the old refresh token is spent.
+  client.on('tokenRefreshed', ({ token, refreshToken }) => {
+    const current = loadSession();
+    if (current && current.user.id === session.user.id) localStorage.setItem(KEY, JSON.stringify({ ...current, token, refreshToken } satisfies Session));
+  });
+  return client;
 }
