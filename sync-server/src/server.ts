@@ -39,6 +39,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     db: store.db,
     writer: hub,
     inbox,
+    presence,
     limiter: new RateLimiter(config.commandRatePerSecond, config.commandBurst),
   });
   const outbox = new OutboxProcessor(commands, log);

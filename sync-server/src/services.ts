@@ -31,4 +31,9 @@ export interface InboxNotifier {
 
 export interface PresenceView {
   isOnline(userId: string): boolean;
+  /**
+   * Rule R1: people who just came to share a conversation or a contact learn
+   * each other's status (a connect-time snapshot cannot have known them).
+   */
+  introduce(userIds: string[], others?: string[]): void;
 }

@@ -57,10 +57,13 @@ export interface SyncClient {
   destroy(): void;
 }
 
-export async function connect(wsUrl: string, auth: AuthResponse, options: { doc?: Y.Doc } = {}): Promise<SyncClient> {
+export async function connect(wsUrl: string, auth: AuthResponse, options: { doc?: Y.Doc; onStateless?: (payload: string) => void } = {}): Promise<SyncClient> {
   const socket = new HocuspocusProviderWebsocket({ url: wsUrl, WebSocketPolyfill: WebSocket, delay: 100, maxDelay: 1000, minDelay: 50 });
   const userDoc = options.doc ?? new Y.Doc();
-  const userProvider = new HocuspocusProvider({ websocketProvider: socket, name: userDocName(auth.user.id), document: userDoc, token: auth.token });
+  const userProvider = new HocuspocusProvider({
+    websocketProvider: socket, name: userDocName(auth.user.id), document: userDoc, token: auth.token,
+    ...(options.onStateless ? { onStateless: ({ payload }: { payload: string }) => options.onStateless!(payload) } : {}),
+  });
   userProvider.attach();
   await synced(userProvider);
   const conversations = new Map<string, { doc: Y.Doc; provider: HocuspocusProvider }>();

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import type { Command, CommandResult, ErrorCode, Role } from '@parley/schema';
-import type { CommandExecutor, InboxNotifier } from '../services.ts';
+import type { CommandExecutor, InboxNotifier, PresenceView } from '../services.ts';
 import { appendMessage } from '../index/messages.ts';
 import { isUniqueViolation } from '../index/errors.ts';
 import { effectiveStatus } from '../index/projection.ts';
@@ -21,6 +21,7 @@ interface Deps {
   db: Kysely<Database>;
   writer: ConversationWriter;
   inbox: InboxNotifier;
+  presence: Pick<PresenceView, 'introduce'>;
   limiter: RateLimiter;
   now?: () => number;
 }
@@ -100,9 +101,9 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
     }
     if (committed.removed.length) deps.writer.evict(command.conversationId, committed.removed);
     // Unread counts and last messages change for every member on a new or changed message; a read changes the reader's.
-    const inboxUsers = committed.messageIds.length || committed.meta
-      ? [...new Set([...(await currentMembers(db, command.conversationId)), ...committed.removed])]
-      : Object.keys(committed.reads);
+    const members = committed.messageIds.length || committed.meta ? await currentMembers(db, command.conversationId) : [];
+    const inboxUsers = members.length ? [...new Set([...members, ...committed.removed])] : Object.keys(committed.reads);
+    if (committed.added.length) deps.presence.introduce(committed.added, members);
     // Not awaited: the inbox is a view that follows within a few ms; the result need not wait for it.
     if (inboxUsers.length) void deps.inbox.refresh(command.conversationId, inboxUsers);
     return result;
@@ -116,10 +117,11 @@ interface Committed {
   messageIds: string[];
   meta: boolean;
   reads: Record<string, number>;
+  added: string[];
   removed: string[];
 }
 
-const emptyCommit = (): Committed => ({ firstSeq: null, messageIds: [], meta: false, reads: {}, removed: [] });
+const emptyCommit = (): Committed => ({ firstSeq: null, messageIds: [], meta: false, reads: {}, added: [], removed: [] });
 
 async function applyEffects(trx: Transaction<Database>, conversationId: string, effects: Effect[], at: number): Promise<Committed> {
   const c = emptyCommit();
@@ -194,6 +196,7 @@ async function applyEffects(trx: Transaction<Database>, conversationId: string, 
           }
         }
         c.meta = true;
+        c.added.push(...effect.userIds);
         break;
       }
       case 'removeMember': {

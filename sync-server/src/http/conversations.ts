@@ -226,6 +226,7 @@ async function requireUsers(ctx: RequestContext, ids: string[]): Promise<void> {
 async function refreshInboxes(ctx: RequestContext, conversationId: string, userIds: string[]): Promise<void> {
   try {
     await ctx.services.inbox.refresh(conversationId, userIds);
+    ctx.services.presence.introduce(userIds);
   } catch (error) {
     ctx.log.warn({ err: error, conversationId }, 'inbox refresh after creation failed');
   }

@@ -50,6 +50,7 @@ export function userRoutes(): Route[] {
         const row = await userById(store.db, userId);
         if (!row) throw new ParleyError('NOT_FOUND', 'no such user');
         if (!(await addContact(store.db, ctx.userId, userId))) throw new ParleyError('CONFLICT', 'already a contact');
+        presence.introduce([ctx.userId, userId]);
         return { status: 201, body: { contact: withOnline(toUser(row), (u) => presence.isOnline(u)) } };
       },
     },

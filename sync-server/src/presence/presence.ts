@@ -43,6 +43,15 @@ export class Presence implements PresenceView {
     this.announce(userId, false, await this.peersOf(userId));
   }
 
+  introduce(userIds: string[], others: string[] = userIds) {
+    for (const [from, to] of [[userIds, others], [others, userIds]] as const) {
+      for (const userId of from) {
+        if (!this.isOnline(userId)) continue;
+        this.announce(userId, true, to.filter((peer) => peer !== userId));
+      }
+    }
+  }
+
   private announce(userId: string, online: boolean, peers: string[]) {
     const message = JSON.stringify({ type: 'presence', userId, online });
     for (const peer of peers) {

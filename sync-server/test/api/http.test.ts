@@ -132,6 +132,7 @@ eachStore('API edge', (getStore, getDatabase) => {
       isOnline() {
         throw new Error('presence exploded');
       },
+      introduce() {},
     };
     const other = await signUp(api.url);
     await call(api.url, 'POST', '/contacts', { token, body: { userId: other.user.id } });

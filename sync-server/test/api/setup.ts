@@ -48,7 +48,7 @@ export async function startApi(store: Store, dataDir: string): Promise<ApiServer
         refreshed.push({ conversationId, userIds });
       },
     },
-    presence: { isOnline: (userId) => online.has(userId) },
+    presence: { isOnline: (userId) => online.has(userId), introduce: () => undefined },
   };
   const handler = createApiHandler(services);
   const server = http.createServer((req, res) => {
