@@ -100,6 +100,8 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     },
     close() {
       closing ??= (async () => {
+        // In order: no new command, the last inbox refreshes, documents released, then Hocuspocus stores and closes.
+        await outbox.stop();
         await inbox.close();
         await hub.close();
         // Hocuspocus 4 flushes pending stores on destroy.

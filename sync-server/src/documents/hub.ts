@@ -22,6 +22,7 @@ const IDLE_CLOSE_MS = 30_000;
  */
 export class DocumentHub implements ConversationWriter {
   private instance: Hocuspocus | null = null;
+  private closed = false;
   private readonly pending = new Map<string, Uint8Array[]>();
   private readonly flushing = new Map<string, Promise<void>>();
   private readonly direct = new Map<string, { connection: Promise<DirectConnection>; timer: NodeJS.Timeout | null; users: number }>();
@@ -142,6 +143,8 @@ export class DocumentHub implements ConversationWriter {
   async withDocument(name: string, fn: (doc: Document) => void): Promise<void> {
     const instance = this.instance;
     if (!instance) throw new Error('hub not attached');
+    // After close() a new direct connection would reload a document that is being stored and unloaded.
+    if (this.closed) throw new Error('the server is shutting down');
     let entry = this.direct.get(name);
     if (!entry) {
       entry = { connection: instance.openDirectConnection(name, { userId: null, server: true }), timer: null, users: 0 };
@@ -172,6 +175,7 @@ export class DocumentHub implements ConversationWriter {
 
   /** Before shutdown: let go of every direct connection so documents store and unload. */
   async close() {
+    this.closed = true;
     const entries = [...this.direct.entries()];
     this.direct.clear();
     await Promise.all(entries.map(async ([name, entry]) => {

@@ -13,8 +13,16 @@ const RETRY_MS = 1000;
  * the command removed, in one transaction. A command whose execution failed for
  * an infrastructure reason (the database is down) stays and is retried.
  */
+interface DrainState {
+  running: Promise<void> | null;
+  again: boolean;
+  closed: boolean;
+  retry: NodeJS.Timeout | null;
+}
+
 export class OutboxProcessor {
-  private readonly states = new WeakMap<Y.Doc, { running: boolean; again: boolean; closed: boolean; retry: NodeJS.Timeout | null }>();
+  private readonly states = new Map<Y.Doc, DrainState>();
+  private stopped = false;
 
   constructor(
     private readonly executor: CommandExecutor,
@@ -22,7 +30,7 @@ export class OutboxProcessor {
   ) {}
 
   watch(doc: Y.Doc, userId: string): () => void {
-    const state = { running: false, again: false, closed: false, retry: null as NodeJS.Timeout | null };
+    const state: DrainState = { running: null, again: false, closed: false, retry: null };
     this.states.set(doc, state);
     const { outbox } = userParts(doc);
     const onChange = () => void this.drain(doc, userId);
@@ -32,26 +40,45 @@ export class OutboxProcessor {
       state.closed = true;
       if (state.retry) clearTimeout(state.retry);
       outbox.unobserve(onChange);
+      this.states.delete(doc);
     };
+  }
+
+  /**
+   * Shutdown: no command starts from now on; resolves once the commands in
+   * flight have been answered. What is still in an outbox stays there for the
+   * next start (the clients hold it too).
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.states.values()].map((state) => {
+      if (state.retry) clearTimeout(state.retry);
+      return state.running;
+    }));
   }
 
   /** Resolves once the outbox was empty at some point after the call (for shutdown and tests). */
   async drain(doc: Y.Doc, userId: string): Promise<void> {
     const state = this.states.get(doc);
-    if (!state || state.closed) return;
+    if (!state || state.closed || this.stopped) return;
     if (state.running) {
       state.again = true;
       return;
     }
-    state.running = true;
+    const run = this.run(doc, userId, state);
+    state.running = run;
+    await run;
+  }
+
+  private async run(doc: Y.Doc, userId: string, state: DrainState): Promise<void> {
     try {
       do {
         state.again = false;
         await this.drainOnce(doc, userId, state);
-      } while (state.again && !state.closed);
+      } while (state.again && !state.closed && !this.stopped);
     } catch (error) {
       this.log.error({ err: error, userId }, 'outbox processing failed; retrying');
-      if (!state.closed && !state.retry) {
+      if (!state.closed && !this.stopped && !state.retry) {
         state.retry = setTimeout(() => {
           state.retry = null;
           void this.drain(doc, userId);
@@ -59,13 +86,13 @@ export class OutboxProcessor {
         state.retry.unref();
       }
     } finally {
-      state.running = false;
+      state.running = null;
     }
   }
 
-  private async drainOnce(doc: Y.Doc, userId: string, state: { closed: boolean }) {
+  private async drainOnce(doc: Y.Doc, userId: string, state: DrainState) {
     const { outbox } = userParts(doc);
-    while (outbox.length > 0 && !state.closed) {
+    while (outbox.length > 0 && !state.closed && !this.stopped) {
       const raw: unknown = outbox.get(0);
       const parsed = parseCommand(raw);
       let result: CommandResult | null;
