@@ -1,7 +1,6 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { LIMITS } from '@parley/schema';
+import { port, positiveInt, readOrCreateSecret } from '@parley/schema/env';
 
 /** Every setting of the sync-server, parsed once at start (CONTRACT.md, "Configuration"). */
 export interface SyncConfig {
@@ -41,36 +40,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     instanceName: env.PARLEY_INSTANCE || `sync-${process.pid}`,
     ...overrides,
   };
-}
-
-/** The generated secret lives in the data folder so that restarts keep tokens valid. */
-function readOrCreateSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'jwt-secret');
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(48).toString('base64url');
-    try {
-      fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
-      return secret;
-    } catch {
-      // Another service created it first: use theirs.
-      return fs.readFileSync(file, 'utf8').trim();
-    }
-  }
-}
-
-function port(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`not a port: ${value}`);
-  return n;
-}
-
-function positiveInt(value: string | undefined, fallback: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`not a positive integer: ${value}`);
-  return n;
 }

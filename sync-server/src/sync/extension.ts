@@ -63,13 +63,7 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
     extensionName: 'parley',
 
     async onAuthenticate({ token, documentName, connectionConfig }) {
-      let userId: string;
-      try {
-        userId = await tokens.verifyAccess(token);
-      } catch (error) {
-        const e = error instanceof ParleyError ? error : new ParleyError('AUTH_FAILED', 'invalid token');
-        throw denied(e.code, e.message);
-      }
+      const userId = await userOf(tokens, token);
       const ref = parseDocName(documentName);
       if (!ref) throw denied('NOT_FOUND', 'no such document');
       await authorize(db, userId, ref);
@@ -83,13 +77,7 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
      * must be valid and name the same user, or the connection is closed.
      */
     async onTokenSync({ token, context }) {
-      let userId: string;
-      try {
-        userId = await tokens.verifyAccess(token);
-      } catch (error) {
-        const e = error instanceof ParleyError ? error : new ParleyError('AUTH_FAILED', 'invalid token');
-        throw denied(e.code, e.message);
-      }
+      const userId = await userOf(tokens, token);
       if (userId !== context.userId) throw denied('FORBIDDEN', 'a token for another user');
     },
 
@@ -138,6 +126,16 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
       log.debug('sync extension destroyed');
     },
   };
+}
+
+/** The user a token names, or a refusal with the token's code. */
+async function userOf(tokens: TokenService, token: string): Promise<string> {
+  try {
+    return await tokens.verifyAccess(token);
+  } catch (error) {
+    const e = error instanceof ParleyError ? error : new ParleyError('AUTH_FAILED', 'invalid token');
+    throw denied(e.code, e.message);
+  }
 }
 
 async function authorize(db: Kysely<Database>, userId: string, ref: DocRef) {

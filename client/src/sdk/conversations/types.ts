@@ -1,18 +1,12 @@
-import type { ConversationContext, ConversationStatus, Draft, Message, Role, User } from '@parley/schema';
+import type { ConversationSummary, Draft, Role, User } from '@parley/schema';
 
-/** One row of the conversation list: REST summary + live inbox entry + presence + local settings. */
-export interface ConversationView {
-  id: string;
-  type: 'direct' | 'group' | 'context';
-  title: string | null;
-  avatarUrl: string | null;
-  status: ConversationStatus;
-  context: ConversationContext | null;
-  expiresAt: number | null;
-  lastMessage: Message | null;
-  lastSeq: number;
-  unreadCount: number;
-  readSeq: number;
+/**
+ * One row of the conversation list: REST summary + live inbox entry + presence
+ * + local settings. Role, peer and member count are null until the summary of a
+ * conversation that first arrived through the inbox has been fetched.
+ */
+export interface ConversationView
+  extends Pick<ConversationSummary, 'id' | 'type' | 'title' | 'avatarUrl' | 'status' | 'context' | 'expiresAt' | 'lastMessage' | 'lastSeq' | 'unreadCount' | 'readSeq'> {
   updatedAt: number;
   role: Role | null;
   peer: User | null;
