@@ -111,6 +111,10 @@ export class OutboxProcessor {
         removeEntry(outbox, raw);
         if (result) appendResult(doc, result);
       }, SERVER_ORIGIN);
+      // better-sqlite3 answers synchronously, so without this a backlog drains in one
+      // event-loop turn: nobody else is served meanwhile, and Hocuspocus merges the
+      // whole burst into one broadcast in which trimmed messages never appear.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
