@@ -1,4 +1,6 @@
+import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { LIMITS } from '@parley/schema';
 import { port, positiveInt, readOrCreateSecret } from '@parley/schema/env';
 
@@ -37,7 +39,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     commandBurst: positiveInt(env.PARLEY_COMMAND_BURST, LIMITS.commandBurst),
     accessTokenTtlSeconds: positiveInt(env.PARLEY_TOKEN_TTL, LIMITS.accessTokenTtlSeconds),
     storeDebounceMs: positiveInt(env.PARLEY_STORE_DEBOUNCE_MS, 2000),
-    instanceName: env.PARLEY_INSTANCE || `sync-${process.pid}`,
+    // Unique across machines: Redis tells instances apart by it.
+    instanceName: env.PARLEY_INSTANCE || `sync-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     ...overrides,
   };
 }

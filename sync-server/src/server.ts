@@ -12,6 +12,7 @@ import { RateLimiter } from './commands/rate-limit.ts';
 import { OutboxProcessor } from './outbox/processor.ts';
 import { Inbox } from './inbox/inbox.ts';
 import { Presence } from './presence/presence.ts';
+import { localBus, redisBus } from './cluster/bus.ts';
 import { parleyExtension, persistenceExtension, type SyncContext } from './sync/extension.ts';
 import { createApiHandler } from './http/api.ts';
 import type { Services } from './services.ts';
@@ -33,8 +34,9 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtlSeconds);
   const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log);
-  const inbox = new Inbox(store.db, log);
-  const presence = new Presence(store.db, log);
+  const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
+  const inbox = new Inbox(store.db, log, bus);
+  const presence = new Presence(store.db, log, bus);
   const commands = createCommandExecutor({
     db: store.db,
     writer: hub,
@@ -106,6 +108,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
         await hub.close();
         // Hocuspocus 4 flushes pending stores on destroy.
         await server.destroy();
+        await bus.close();
         if (!options.store) await store.close();
         log.info('sync-server stopped');
       })();

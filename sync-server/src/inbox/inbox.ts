@@ -8,6 +8,7 @@ import { conversationSummaries } from '../index/conversations.ts';
 import { SERVER_ORIGIN } from '../documents/hub.ts';
 import { writeAs } from '../documents/writers.ts';
 import type { Logger } from '../log.ts';
+import type { Bus } from '../cluster/bus.ts';
 
 /**
  * The inbox of each connected user (rule I1): per conversation the last
@@ -23,15 +24,27 @@ export class Inbox implements InboxNotifier {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly log: Logger,
+    private readonly bus: Bus,
     /** A burst of messages costs one refresh per user per window, not one per message. */
     private readonly windowMs = 30,
-  ) {}
+  ) {
+    // A member's user document may be loaded on another instance.
+    bus.subscribe('inbox', ({ conversationId, userIds }: { conversationId: string; userIds: string[] }, from) => {
+      if (from !== bus.instance) void this.refreshHere(conversationId, userIds);
+    });
+  }
 
   attach(instance: Hocuspocus) {
     this.instance = instance;
   }
 
+  /** Refreshes wherever the users' documents are loaded; resolves when this instance's are done. */
   refresh(conversationId: string, userIds: string[]): Promise<void> {
+    this.bus.publish('inbox', { conversationId, userIds });
+    return this.refreshHere(conversationId, userIds);
+  }
+
+  private refreshHere(conversationId: string, userIds: string[]): Promise<void> {
     const waits: Array<Promise<void>> = [];
     for (const userId of new Set(userIds)) {
       if (!this.instance?.documents.has(userDocName(userId))) continue;

@@ -4,25 +4,51 @@ import type { Database } from '@parley/schema/db';
 import { userDocName } from '@parley/schema';
 import type { PresenceView } from '../services.ts';
 import type { Logger } from '../log.ts';
+import type { Bus } from '../cluster/bus.ts';
+
+interface PresenceMessage {
+  userId: string;
+  online: boolean;
+  /** Whose user documents to tell. */
+  peers: string[];
+  /** A connect or disconnect on the sending instance (not an introduction). */
+  transition: boolean;
+}
 
 /**
  * Online status (rule R1): a user is online while any of their user-document
- * connections is open on this instance. Changes go as stateless messages on the
- * user documents of the people who share a conversation or a contact with them,
- * never into a document.
+ * connections is open on any instance. Changes go as stateless messages on the
+ * user documents of the people who share a conversation or a contact with
+ * them, never into a document. Instances tell each other through the bus.
  */
 export class Presence implements PresenceView {
   private instance: Hocuspocus | null = null;
   private readonly connections = new Map<string, number>();
+  /** Users online on other instances, and where. */
+  private readonly remote = new Map<string, Set<string>>();
 
-  constructor(private readonly db: Kysely<Database>, private readonly log: Logger) {}
+  constructor(private readonly db: Kysely<Database>, private readonly log: Logger, private readonly bus: Bus) {
+    bus.subscribe('presence', (message: PresenceMessage, from) => {
+      if (from === bus.instance) return;
+      if (message.transition) this.track(message.userId, from, message.online);
+      this.deliver(message);
+    });
+    // A new instance asks the others who is online on them; each answers with its own.
+    bus.subscribe('presence-hello', (_payload, from) => {
+      if (from !== bus.instance) bus.publish('presence-state', { online: [...this.connections.keys()] });
+    });
+    bus.subscribe('presence-state', ({ online }: { online: string[] }, from) => {
+      if (from !== bus.instance) for (const userId of online) this.track(userId, from, true);
+    });
+    bus.publish('presence-hello', {});
+  }
 
   attach(instance: Hocuspocus) {
     this.instance = instance;
   }
 
   isOnline(userId: string): boolean {
-    return (this.connections.get(userId) ?? 0) > 0;
+    return (this.connections.get(userId) ?? 0) > 0 || (this.remote.get(userId)?.size ?? 0) > 0;
   }
 
   async connected(userId: string, connection: Connection) {
@@ -30,7 +56,7 @@ export class Presence implements PresenceView {
     this.connections.set(userId, count);
     const peers = await this.peersOf(userId);
     connection.sendStateless(JSON.stringify({ type: 'presenceSnapshot', online: peers.filter((p) => this.isOnline(p)) }));
-    if (count === 1) this.announce(userId, true, peers);
+    if (count === 1) this.announce({ userId, online: true, peers, transition: true });
   }
 
   async disconnected(userId: string) {
@@ -40,24 +66,36 @@ export class Presence implements PresenceView {
       return;
     }
     this.connections.delete(userId);
-    this.announce(userId, false, await this.peersOf(userId));
+    this.announce({ userId, online: this.isOnline(userId), peers: await this.peersOf(userId), transition: true });
   }
 
   introduce(userIds: string[], others: string[] = userIds) {
     for (const [from, to] of [[userIds, others], [others, userIds]] as const) {
       for (const userId of from) {
-        if (!this.isOnline(userId)) continue;
-        this.announce(userId, true, to.filter((peer) => peer !== userId));
+        if (this.isOnline(userId)) this.announce({ userId, online: true, peers: to.filter((peer) => peer !== userId), transition: false });
       }
     }
   }
 
-  private announce(userId: string, online: boolean, peers: string[]) {
-    const message = JSON.stringify({ type: 'presence', userId, online });
-    for (const peer of peers) {
-      this.instance?.documents.get(userDocName(peer))?.broadcastStateless(message);
-    }
-    this.log.debug({ userId, online, peers: peers.length }, 'presence');
+  private announce(message: PresenceMessage) {
+    this.deliver(message);
+    this.bus.publish('presence', message);
+  }
+
+  /** Tells the peers whose user documents are loaded here. */
+  private deliver({ userId, peers }: PresenceMessage) {
+    // Another instance may still hold a connection of this user: report the overall state.
+    const text = JSON.stringify({ type: 'presence', userId, online: this.isOnline(userId) });
+    for (const peer of peers) this.instance?.documents.get(userDocName(peer))?.broadcastStateless(text);
+    this.log.debug({ userId, peers: peers.length }, 'presence');
+  }
+
+  private track(userId: string, instance: string, online: boolean) {
+    const where = this.remote.get(userId) ?? new Set<string>();
+    if (online) where.add(instance);
+    else where.delete(instance);
+    if (where.size) this.remote.set(userId, where);
+    else this.remote.delete(userId);
   }
 
   /** Users who share a conversation or a contact with `userId`. */
