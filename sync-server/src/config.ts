@@ -22,6 +22,8 @@ export interface SyncConfig {
   storeDebounceMs: number;
   /** A name for this instance in logs and Redis. */
   instanceName: string;
+  /** How long a user without connections still shows online (the presence throttle). */
+  presenceGraceMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SyncConfig> = {}): SyncConfig {
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     storeDebounceMs: positiveInt(env.PARLEY_STORE_DEBOUNCE_MS, 2000),
     // Unique across machines: Redis tells instances apart by it.
     instanceName: env.PARLEY_INSTANCE || `sync-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    presenceGraceMs: positiveInt(env.PARLEY_PRESENCE_GRACE_MS, 5000),
     ...overrides,
   };
 }

@@ -36,7 +36,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log);
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
-  const presence = new Presence(store.db, log, bus);
+  const presence = new Presence(store.db, log, bus, config.presenceGraceMs);
   const commands = createCommandExecutor({
     db: store.db,
     writer: hub,
@@ -104,6 +104,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
       closing ??= (async () => {
         // In order: no new command, the last inbox refreshes, documents released, then Hocuspocus stores and closes.
         await outbox.stop();
+        presence.close();
         await inbox.close();
         await hub.close();
         // Hocuspocus 4 flushes pending stores on destroy.

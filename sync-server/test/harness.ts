@@ -35,6 +35,7 @@ export async function startTestServer(
     jwtSecret: 'test-secret-test-secret-test-secret',
     commandRatePerSecond: 100_000,
     commandBurst: 100_000,
+    presenceGraceMs: 200,
     ...options.config,
   });
   const sync = await createSyncServer(config, { log: createLogger(config.logLevel) });

@@ -67,4 +67,23 @@ describe('presence', () => {
     await waitFor(() => saw(seenByC, alice.user.id) && saw(seenByC, bob.user.id) && saw(seenByB, carol.user.id), 10_000, 'carol introduced');
     for (const x of [a, b, c]) x.destroy();
   });
+
+  it('R1: a reconnect within the grace period announces nothing (the presence throttle)', async () => {
+    const [alice, bob] = [await register(server.url, 'alice'), await register(server.url, 'bob')];
+    await directConversation(server.url, alice, bob);
+    const a = await connect(server.wsUrl, alice);
+    const seenByAlice = statelessLog(a);
+    const b = await connect(server.wsUrl, bob);
+    await waitFor(() => seenByAlice.some((m) => m.type === 'presence' && m.userId === bob.user.id), 10_000, 'bob online');
+    const before = seenByAlice.length;
+    // A reload: the socket goes and comes back at once.
+    b.destroy();
+    const again = await connect(server.wsUrl, bob);
+    await new Promise((r) => setTimeout(r, server.services.config.presenceGraceMs * 3));
+    expect(seenByAlice.slice(before).filter((m) => m.userId === bob.user.id)).toEqual([]);
+    expect(server.services.presence.isOnline(bob.user.id)).toBe(true);
+    again.destroy();
+    await waitFor(() => seenByAlice.some((m) => m.type === 'presence' && m.userId === bob.user.id && m.online === false), 10_000, 'bob offline after the grace');
+    a.destroy();
+  });
 });

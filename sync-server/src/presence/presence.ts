@@ -26,8 +26,19 @@ export class Presence implements PresenceView {
   private readonly connections = new Map<string, number>();
   /** Users online on other instances, and where. */
   private readonly remote = new Map<string, Set<string>>();
+  /** Users whose last connection closed, not yet announced offline. */
+  private readonly leaving = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly db: Kysely<Database>, private readonly log: Logger, private readonly bus: Bus) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly log: Logger,
+    private readonly bus: Bus,
+    /**
+     * The throttle: a user is announced offline only after this long without a
+     * connection, so a reload or a short network drop tells nobody anything.
+     */
+    private readonly offlineGraceMs = 5000,
+  ) {
     bus.subscribe('presence', (message: PresenceMessage, from) => {
       if (from === bus.instance) return;
       if (message.transition) this.track(message.userId, from, message.online);
@@ -48,25 +59,48 @@ export class Presence implements PresenceView {
   }
 
   isOnline(userId: string): boolean {
-    return (this.connections.get(userId) ?? 0) > 0 || (this.remote.get(userId)?.size ?? 0) > 0;
+    return (this.connections.get(userId) ?? 0) > 0 || this.leaving.has(userId) || (this.remote.get(userId)?.size ?? 0) > 0;
   }
 
   async connected(userId: string, connection: Connection) {
     const count = (this.connections.get(userId) ?? 0) + 1;
     this.connections.set(userId, count);
+    const returning = this.leaving.get(userId);
+    if (returning) {
+      clearTimeout(returning);
+      this.leaving.delete(userId);
+    }
     const peers = await this.peersOf(userId);
     connection.sendStateless(JSON.stringify({ type: 'presenceSnapshot', online: peers.filter((p) => this.isOnline(p)) }));
-    if (count === 1) this.announce({ userId, online: true, peers, transition: true });
+    // Back within the grace period: the peers never heard otherwise.
+    if (count === 1 && !returning) this.announce({ userId, online: true, peers, transition: true });
   }
 
-  async disconnected(userId: string) {
+  disconnected(userId: string) {
     const count = (this.connections.get(userId) ?? 1) - 1;
     if (count > 0) {
       this.connections.set(userId, count);
       return;
     }
     this.connections.delete(userId);
-    this.announce({ userId, online: this.isOnline(userId), peers: await this.peersOf(userId), transition: true });
+    const timer = setTimeout(() => {
+      this.leaving.delete(userId);
+      void this.peersOf(userId).then(
+        (peers) => this.announce({ userId, online: this.isOnline(userId), peers, transition: true }),
+        (error: unknown) => this.log.error({ err: error, userId }, 'presence lookup failed'),
+      );
+    }, this.offlineGraceMs);
+    timer.unref();
+    this.leaving.set(userId, timer);
+  }
+
+  /** Shutdown: whoever is leaving is announced now. */
+  close() {
+    for (const [userId, timer] of this.leaving) {
+      clearTimeout(timer);
+      this.leaving.delete(userId);
+      void this.peersOf(userId).then((peers) => this.announce({ userId, online: this.isOnline(userId), peers, transition: true }), () => undefined);
+    }
   }
 
   introduce(userIds: string[], others: string[] = userIds) {

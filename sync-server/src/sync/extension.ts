@@ -100,7 +100,7 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
     },
 
     async onDisconnect({ documentName, context }) {
-      if (context?.userId && documentName.startsWith('user:')) await presence.disconnected(context.userId);
+      if (context?.userId && documentName.startsWith('user:')) presence.disconnected(context.userId);
     },
 
     async beforeHandleAwareness({ states, context }) {
