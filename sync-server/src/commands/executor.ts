@@ -40,21 +40,23 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
   const now = deps.now ?? Date.now;
 
   async function priorResult(actorId: string, command: Command): Promise<CommandResult | null> {
-    const prior = await db.selectFrom('commands').select(['user_id', 'result']).where('id', '=', command.id).executeTakeFirst();
+    const [prior, existing] = await Promise.all([
+      db.selectFrom('commands').select(['user_id', 'result']).where('id', '=', command.id).executeTakeFirst(),
+      // A resend (an SDK retry under a new command id) of a message that already landed.
+      command.type === 'send'
+        ? db.selectFrom('messages').select(['conversation_id', 'sender_id', 'seq']).where('id', '=', command.messageId).executeTakeFirst()
+        : undefined,
+    ]);
     if (prior) {
       return prior.user_id === actorId
         ? (JSON.parse(prior.result) as CommandResult)
         : failed(command, 'DUPLICATE', 'that command id is taken', now());
     }
-    if (command.type === 'send') {
-      // A resend under a new command id (an SDK retry) of a message that already landed.
-      const existing = await db.selectFrom('messages').select(['conversation_id', 'sender_id', 'seq']).where('id', '=', command.messageId).executeTakeFirst();
-      if (existing) {
-        if (existing.sender_id !== actorId || existing.conversation_id !== command.conversationId) {
-          return failed(command, 'DUPLICATE', 'that message id is taken', now());
-        }
-        return { id: command.id, status: 'sent', seq: Number(existing.seq), messageId: command.messageId, conversationId: command.conversationId, at: now() };
+    if (command.type === 'send' && existing) {
+      if (existing.sender_id !== actorId || existing.conversation_id !== command.conversationId) {
+        return failed(command, 'DUPLICATE', 'that message id is taken', now());
       }
+      return { id: command.id, status: 'sent', seq: Number(existing.seq), messageId: command.messageId, conversationId: command.conversationId, at: now() };
     }
     return null;
   }
@@ -231,40 +233,32 @@ async function markRead(trx: Transaction<Database>, conversationId: string, user
 }
 
 async function loadFacts(db: Kysely<Database>, actorId: string, command: Command, now: number): Promise<Facts> {
-  const row = await db.selectFrom('conversations').selectAll().where('id', '=', command.conversationId).executeTakeFirst();
+  const conversationId = command.conversationId;
   const named = new Set<string>([actorId]);
   if (command.type === 'addMembers') command.userIds.forEach((id) => named.add(id));
   if (command.type === 'removeMember' || command.type === 'setRole') named.add(command.userId);
-  const wantsAllMembers = command.type === 'leave';
-
-  let members = new Map<string, Role>();
-  let memberCount = 0;
-  if (row) {
-    let q = db.selectFrom('members').select(['user_id', 'role']).where('conversation_id', '=', row.id).where('left_at', 'is', null);
-    if (!wantsAllMembers) q = q.where('user_id', 'in', [...named]);
-    const rows = await q.orderBy('joined_at').orderBy('user_id').execute();
-    members = new Map(rows.map((m) => [m.user_id, m.role]));
-    const count = await db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', row.id).where('left_at', 'is', null).executeTakeFirst();
-    memberCount = Number(count?.n ?? 0);
-  }
-
   const targetId = command.type === 'send' ? command.replyTo : 'messageId' in command ? command.messageId : undefined;
-  let target: MessageFacts | null = null;
-  if (targetId) {
-    const m = await db.selectFrom('messages').selectAll().where('id', '=', targetId).executeTakeFirst();
-    if (m) {
-      target = {
+
+  // Independent look-ups, in parallel: on MySQL each one is a round trip.
+  let members = db.selectFrom('members').select(['user_id', 'role']).where('conversation_id', '=', conversationId).where('left_at', 'is', null);
+  if (command.type !== 'leave') members = members.where('user_id', 'in', [...named]);
+  const [row, memberRows, count, m, users] = await Promise.all([
+    db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst(),
+    members.orderBy('joined_at').orderBy('user_id').execute(),
+    command.type === 'addMembers'
+      ? db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', conversationId).where('left_at', 'is', null).executeTakeFirst()
+      : undefined,
+    targetId ? db.selectFrom('messages').selectAll().where('id', '=', targetId).executeTakeFirst() : undefined,
+    command.type === 'addMembers' ? db.selectFrom('users').select('id').where('id', 'in', command.userIds).execute() : [],
+  ]);
+  const target: MessageFacts | null = m
+    ? {
         id: m.id, conversationId: m.conversation_id, senderId: m.sender_id, seq: Number(m.seq), createdAt: Number(m.created_at),
         recalledAt: m.recalled_at == null ? null : Number(m.recalled_at), reactions: m.reactions ? JSON.parse(m.reactions) : {}, text: m.text,
-      };
-    }
-  }
-
-  let knownUsers = new Set<string>();
-  if (command.type === 'addMembers') {
-    const users = await db.selectFrom('users').select('id').where('id', 'in', command.userIds).execute();
-    knownUsers = new Set(users.map((u) => u.id));
-  }
+      }
+    : null;
+  const memberCount = count ? Number(count.n) : memberRows.length;
+  const knownUsers = new Set(users.map((u) => u.id));
 
   return {
     now,
@@ -272,7 +266,7 @@ async function loadFacts(db: Kysely<Database>, actorId: string, command: Command
     conversation: row
       ? { id: row.id, type: row.type, status: effectiveStatus(row, now), title: row.title, avatarUrl: row.avatar_url, lastSeq: Number(row.last_seq) }
       : null,
-    members,
+    members: row ? new Map(memberRows.map((r) => [r.user_id, r.role])) : new Map(),
     memberCount,
     target,
     knownUsers,
