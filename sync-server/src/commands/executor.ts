@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import type { Command, CommandResult, ErrorCode, Role } from '@parley/schema';
+import type { Command, CommandResult, ErrorCode } from '@parley/schema';
 import type { CommandExecutor, InboxNotifier, PresenceView } from '../services.ts';
 import { appendMessage } from '../index/messages.ts';
 import { isUniqueViolation } from '../index/errors.ts';
