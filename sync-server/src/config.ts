@@ -24,6 +24,8 @@ export interface SyncConfig {
   instanceName: string;
   /** How long a user without connections still shows online (the presence throttle). */
   presenceGraceMs: number;
+  /** How long the server keeps a conversation document open after writing to it. */
+  documentIdleMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SyncConfig> = {}): SyncConfig {
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // Unique across machines: Redis tells instances apart by it.
     instanceName: env.PARLEY_INSTANCE || `sync-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     presenceGraceMs: positiveInt(env.PARLEY_PRESENCE_GRACE_MS, 5000),
+    documentIdleMs: positiveInt(env.PARLEY_DOCUMENT_IDLE_MS, 30_000),
     ...overrides,
   };
 }

@@ -33,7 +33,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const tokens = createTokenService(config.jwtSecret, config.accessTokenTtlSeconds);
-  const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log);
+  const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log, config.documentIdleMs);
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
   const presence = new Presence(store.db, log, bus, config.presenceGraceMs);

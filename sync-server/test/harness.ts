@@ -36,6 +36,7 @@ export async function startTestServer(
     commandRatePerSecond: 100_000,
     commandBurst: 100_000,
     presenceGraceMs: 200,
+    documentIdleMs: 300,
     ...options.config,
   });
   const sync = await createSyncServer(config, { log: createLogger(config.logLevel) });

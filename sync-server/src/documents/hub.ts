@@ -13,7 +13,6 @@ import type { DocumentPersistence } from './persistence.ts';
 export const SERVER_ORIGIN = { source: 'local' as const };
 
 const isRedisOrigin = (origin: unknown) => (origin as { source?: string } | null)?.source === 'redis';
-const IDLE_CLOSE_MS = 30_000;
 
 /**
  * Owns the conversation documents of this instance: loads them (checking them
@@ -32,6 +31,8 @@ export class DocumentHub implements ConversationWriter {
     private readonly persistence: DocumentPersistence,
     private readonly windowSize: number,
     private readonly log: Logger,
+    /** How long a document the server wrote stays open after its last write. */
+    private readonly idleMs = 30_000,
   ) {}
 
   attach(instance: Hocuspocus) {
@@ -56,6 +57,9 @@ export class DocumentHub implements ConversationWriter {
       if (holdsWindow(loaded, expected, Number(row.epoch))) {
         Y.applyUpdate(document, Y.encodeStateAsUpdate(loaded));
         loaded.destroy();
+        // Meta is derived from the index: an expiry that passed while the document slept shows now.
+        const meta = await loadMeta(this.db, conversationId);
+        if (meta) setMeta(document, meta);
         return;
       }
       loaded.destroy();
@@ -161,7 +165,7 @@ export class DocumentHub implements ConversationWriter {
       entry.users--;
       if (entry.users === 0) {
         const current = entry;
-        current.timer = setTimeout(() => void this.release(name, current), IDLE_CLOSE_MS);
+        current.timer = setTimeout(() => void this.release(name, current), this.idleMs);
         current.timer.unref();
       }
     }
