@@ -10,16 +10,16 @@ import type { Store } from '@parley/schema/db';
 export class DocumentPersistence {
   constructor(private readonly store: Store) {}
 
-  /** Snapshot and logged updates of a document; null when it was never stored. */
+  /**
+   * Snapshot and logged updates of a document; null when it was never stored.
+   * Both are read in one transaction: a store committing between two separate
+   * reads would hand out the old snapshot with the log it had just pruned.
+   */
   async load(name: string): Promise<Uint8Array[] | null> {
-    const { db } = this.store;
-    const snapshot = await db.selectFrom('documents').select('data').where('name', '=', name).executeTakeFirst();
-    const updates = await db
-      .selectFrom('document_updates')
-      .select('data')
-      .where('name', '=', name)
-      .orderBy('id')
-      .execute();
+    const { snapshot, updates } = await this.store.db.transaction().execute(async (trx) => ({
+      snapshot: await trx.selectFrom('documents').select('data').where('name', '=', name).executeTakeFirst(),
+      updates: await trx.selectFrom('document_updates').select('data').where('name', '=', name).orderBy('id').execute(),
+    }));
     if (!snapshot && updates.length === 0) return null;
     return [...(snapshot ? [toBytes(snapshot.data)] : []), ...updates.map((u) => toBytes(u.data))];
   }
