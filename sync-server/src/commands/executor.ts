@@ -11,6 +11,8 @@ import type { RateLimiter } from './rate-limit.ts';
 
 /** What the executor needs from the document side once the index has committed. */
 export interface ConversationWriter {
+  /** Keeps the conversation document loaded until the returned function is called (rule E3). */
+  hold(conversationId: string): Promise<() => void>;
   /** Projects the committed changes into the conversation document (rule O7). */
   project(conversationId: string, change: { messageIds: string[]; meta: boolean; reads: Record<string, number>; removed: string[] }): Promise<void>;
   /** Closes the sockets of users who are no longer members (rule A3). */
@@ -81,6 +83,8 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
       }
       return result;
     }
+    // Rule E3: the document is held before the commit and released after the projection.
+    const release = await deps.writer.hold(command.conversationId);
     try {
       const outcome = await db.transaction().execute(async (trx) => {
         const c = await applyEffects(trx, command.conversationId, decision.effects, at);
@@ -92,15 +96,17 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
       });
       result = outcome.r;
       committed = outcome.c;
+      if (committed.messageIds.length || committed.meta || Object.keys(committed.reads).length || committed.removed.length) {
+        await deps.writer.project(command.conversationId, committed);
+      }
     } catch (error) {
       // Another instance handled the same command (or message) first: answer what it answered.
       if (isUniqueViolation(error)) return (await priorResult(actorId, command)) ?? failed(command, 'DUPLICATE', 'duplicate', at);
       throw error;
+    } finally {
+      release();
     }
 
-    if (committed.messageIds.length || committed.meta || Object.keys(committed.reads).length || committed.removed.length) {
-      await deps.writer.project(command.conversationId, committed);
-    }
     if (committed.removed.length) deps.writer.evict(command.conversationId, committed.removed);
     // Unread counts and last messages change for every member on a new or changed message; a read changes the reader's.
     const members = committed.messageIds.length || committed.meta ? await currentMembers(db, command.conversationId) : [];

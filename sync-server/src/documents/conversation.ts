@@ -39,13 +39,21 @@ export function buildConversation(doc: Y.Doc, projection: ConversationProjection
  * means state was lost after clients may have seen it.
  */
 export function holdsWindow(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): boolean {
+  return windowShortfall(doc, expected, epoch) === null;
+}
+
+/** What a stored copy lacks against the index (null: nothing), for the log line of a cut-over. */
+export function windowShortfall(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): string | null {
   const state = epochState(doc);
-  if (state.stale || state.epoch !== epoch) return false;
+  if (state.stale || state.epoch !== epoch) return `epoch ${JSON.stringify(conversationParts(doc).epoch.toArray())}, index says ${epoch}`;
   const have = new Map<string, number>();
   for (const entry of conversationParts(doc).messages) {
     have.set(entry.id, Math.max(entry.v, have.get(entry.id) ?? 0));
   }
-  return expected.every((e) => (have.get(e.id) ?? 0) >= e.v);
+  const missing = expected.filter((e) => (have.get(e.id) ?? 0) < e.v);
+  if (missing.length === 0) return null;
+  const positions = missing.slice(0, 5).map((e) => expected.indexOf(e)).join(', ');
+  return `${missing.length} of the newest ${expected.length} messages missing or old (newest-first positions ${positions}), e.g. ${missing[0]!.id}@${missing[0]!.v}`;
 }
 
 /** Replaces each entry's older versions with the given one (edits, recalls, reactions, new messages). */

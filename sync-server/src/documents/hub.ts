@@ -6,11 +6,18 @@ import { conversationDocName } from '@parley/schema';
 import type { ConversationWriter } from '../commands/executor.ts';
 import type { Logger } from '../log.ts';
 import { loadEntries, loadMeta, loadReads, loadWindow, windowVersions } from '../index/projection.ts';
-import { buildConversation, holdsWindow, removeReads, setMeta, setReads, trimWindow, upsertEntries } from './conversation.ts';
+import { buildConversation, removeReads, setMeta, setReads, trimWindow, upsertEntries, windowShortfall } from './conversation.ts';
 import type { DocumentPersistence } from './persistence.ts';
 
 /** Changes made by the server itself carry this origin (Hocuspocus treats it as local). */
 export const SERVER_ORIGIN = { source: 'local' as const };
+
+interface DirectEntry {
+  connection: Promise<DirectConnection>;
+  timer: NodeJS.Timeout | null;
+  /** Writers and holders using it; it closes after `idleMs` at zero. */
+  users: number;
+}
 
 const isRedisOrigin = (origin: unknown) => (origin as { source?: string } | null)?.source === 'redis';
 
@@ -24,7 +31,7 @@ export class DocumentHub implements ConversationWriter {
   private closed = false;
   private readonly pending = new Map<string, Uint8Array[]>();
   private readonly flushing = new Map<string, Promise<void>>();
-  private readonly direct = new Map<string, { connection: Promise<DirectConnection>; timer: NodeJS.Timeout | null; users: number }>();
+  private readonly direct = new Map<string, DirectEntry>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -54,7 +61,8 @@ export class DocumentHub implements ConversationWriter {
       const loaded = new Y.Doc();
       for (const update of stored) Y.applyUpdate(loaded, update);
       const expected = await windowVersions(this.db, conversationId, this.windowSize);
-      if (holdsWindow(loaded, expected, Number(row.epoch))) {
+      const shortfall = windowShortfall(loaded, expected, Number(row.epoch));
+      if (shortfall === null) {
         Y.applyUpdate(document, Y.encodeStateAsUpdate(loaded));
         loaded.destroy();
         // Meta is derived from the index: an expiry that passed while the document slept shows now.
@@ -63,7 +71,7 @@ export class DocumentHub implements ConversationWriter {
         return;
       }
       loaded.destroy();
-      this.log.warn({ document: name }, 'stored document lacks what the index holds; cutting over to a new epoch');
+      this.log.warn({ document: name, shortfall }, 'stored document lacks what the index holds; cutting over to a new epoch');
     }
     await this.cutOver(document, name, conversationId, Number(row.epoch));
   }
@@ -143,35 +151,67 @@ export class DocumentHub implements ConversationWriter {
     }
   }
 
+  /**
+   * Keeps a conversation document loaded (loading it if needed) until the
+   * returned function is called. The executor holds the document before it
+   * commits (rule E3): a load can then never see an index row that is waiting
+   * to be projected into that very document, and mistake it for lost state.
+   */
+  async hold(conversationId: string): Promise<() => void> {
+    const entry = this.acquire(conversationDocName(conversationId));
+    try {
+      await entry.connection;
+    } catch (error) {
+      this.unuse(conversationDocName(conversationId), entry);
+      throw error;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.unuse(conversationDocName(conversationId), entry);
+    };
+  }
+
   /** Runs `fn` on a loaded document, loading it through a direct connection kept open while busy. */
   async withDocument(name: string, fn: (doc: Document) => void): Promise<void> {
+    const entry = this.acquire(name);
+    try {
+      const connection = await entry.connection;
+      await connection.transact(fn);
+    } finally {
+      this.unuse(name, entry);
+    }
+  }
+
+  private acquire(name: string): DirectEntry {
     const instance = this.instance;
     if (!instance) throw new Error('hub not attached');
     // After close() a new direct connection would reload a document that is being stored and unloaded.
     if (this.closed) throw new Error('the server is shutting down');
     let entry = this.direct.get(name);
     if (!entry) {
-      entry = { connection: instance.openDirectConnection(name, { userId: null, server: true }), timer: null, users: 0 };
-      this.direct.set(name, entry);
-      entry.connection.catch(() => this.direct.delete(name));
+      const created: DirectEntry = { connection: instance.openDirectConnection(name, { userId: null, server: true }), timer: null, users: 0 };
+      created.connection.catch(() => {
+        if (this.direct.get(name) === created) this.direct.delete(name);
+      });
+      this.direct.set(name, created);
+      entry = created;
     }
     entry.users++;
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = null;
-    try {
-      const connection = await entry.connection;
-      await connection.transact(fn);
-    } finally {
-      entry.users--;
-      if (entry.users === 0) {
-        const current = entry;
-        current.timer = setTimeout(() => void this.release(name, current), this.idleMs);
-        current.timer.unref();
-      }
-    }
+    return entry;
   }
 
-  private async release(name: string, entry: { connection: Promise<DirectConnection>; users: number }) {
+  private unuse(name: string, entry: DirectEntry) {
+    entry.users--;
+    if (entry.users > 0) return;
+    entry.timer = setTimeout(() => void this.release(name, entry), this.idleMs);
+    entry.timer.unref();
+  }
+
+  private async release(name: string, entry: DirectEntry) {
     if (entry.users > 0 || this.direct.get(name) !== entry) return;
     this.direct.delete(name);
     await (await entry.connection).disconnect().catch((error: unknown) => this.log.error({ err: error, document: name }, 'closing a direct connection failed'));
