@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { readMeta, type ConversationSummary } from '@parley/schema';
-import { startTestServer, type TestServer } from './harness.ts';
+import { eachServer } from './harness.ts';
 import { api, connect, register, waitFor } from './clients.ts';
 
 /** Conversations bound to an outside object with a lifetime: a buyer and a seller about one listing. */
-describe('context conversations', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+eachServer('context conversations', (server) => {
 
   it('O6: past its expiry a context conversation refuses messages, and its document says expired', async () => {
     const [buyer, seller] = [await register(server.url, 'buyer'), await register(server.url, 'seller')];
@@ -41,4 +34,4 @@ describe('context conversations', () => {
     expect(again.results().at(-1)).toMatchObject({ status: 'failed', code: 'CONVERSATION_CLOSED' });
     again.destroy();
   });
-});
+}, { dialects: ['sqlite'] });

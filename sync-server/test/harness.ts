@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, type TestDatabase } from '@parley/schema/db/testing';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { createTestDatabase, testDialects, type TestDatabase } from '@parley/schema/db/testing';
 import type { Dialect } from '@parley/schema/db';
 import { loadConfig, type SyncConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
@@ -53,6 +54,30 @@ export async function startTestServer(
       if (!options.database) await database.drop();
     },
   };
+}
+
+/**
+ * Runs a suite against a real in-process server, once per database under test
+ * (SQLite, and MySQL when TEST_MYSQL_URL is set); `dialects` narrows that.
+ * The server object is filled in before the suite's first test runs.
+ */
+export function eachServer(
+  title: string,
+  suite: (server: TestServer, dialect: Dialect) => void,
+  options: { dialects?: Dialect[]; config?: Partial<SyncConfig> } = {},
+): void {
+  for (const dialect of options.dialects ?? testDialects()) {
+    describe(`${title} [${dialect}]`, () => {
+      const server = {} as TestServer;
+      beforeAll(async () => {
+        Object.assign(server, await startTestServer({ dialect, ...(options.config ? { config: options.config } : {}) }));
+      });
+      afterAll(async () => {
+        await server.stop?.();
+      });
+      suite(server, dialect);
+    });
+  }
 }
 
 export const TEST_JWT_SECRET = 'test-secret-test-secret-test-secret';

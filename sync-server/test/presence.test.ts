@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './harness.ts';
+import { expect, it } from 'vitest';
+import { eachServer } from './harness.ts';
 import { api, connect, directConversation, register, waitFor, type SyncClient } from './clients.ts';
 
 /** R1, R2: presence and ping travel as stateless messages on the user document. */
@@ -9,14 +9,7 @@ function statelessLog(client: SyncClient) {
   return seen;
 }
 
-describe('presence', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+eachServer('presence', (server) => {
 
   it('R1: people who share a conversation see each other come online and go offline', async () => {
     const [alice, bob, stranger] = [await register(server.url, 'alice'), await register(server.url, 'bob'), await register(server.url, 'stranger')];
@@ -86,4 +79,4 @@ describe('presence', () => {
     await waitFor(() => seenByAlice.some((m) => m.type === 'presence' && m.userId === bob.user.id && m.online === false), 10_000, 'bob offline after the grace');
     a.destroy();
   });
-});
+}, { dialects: ['sqlite'] });
