@@ -89,7 +89,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
       const outcome = await db.transaction().execute(async (trx) => {
         const c = await applyEffects(trx, command.conversationId, decision.effects, at);
         const seq = c.firstSeq ?? decision.seq;
-        const messageId = command.type === 'send' || 'messageId' in command ? (command as { messageId?: string }).messageId : undefined;
+        const messageId = 'messageId' in command ? command.messageId : undefined;
         const r: CommandResult = { id: command.id, status: 'sent', seq, conversationId: command.conversationId, at, ...(messageId ? { messageId } : {}) };
         await trx.insertInto('commands').values({ id: command.id, user_id: actorId, result: JSON.stringify(r), created_at: at }).execute();
         return { r, c };

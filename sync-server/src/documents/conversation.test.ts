@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { epochState, windowMessages, type MessageEntry } from '@parley/schema';
-import { buildConversation, holdsWindow, trimWindow, upsertEntries } from './conversation.ts';
+import { buildConversation, trimWindow, upsertEntries, windowShortfall } from './conversation.ts';
 
 const entry = (seq: number, v = 1): MessageEntry => ({ id: `m${seq}`, seq, v, senderId: 'a', kind: 'text', text: `#${seq}`, createdAt: seq });
 const meta = { id: 'c', type: 'direct' as const, title: null, avatarUrl: null, members: [], status: 'active' as const, context: null, expiresAt: null };
@@ -26,10 +26,10 @@ describe('conversation document', () => {
   it('E3: trusts a stored copy only when it holds the window at its versions, in the current epoch', () => {
     const doc = new Y.Doc();
     buildConversation(doc, { meta, reads: {}, window: [entry(1), entry(2, 3)], epoch: 4 });
-    expect(holdsWindow(doc, [{ id: 'm1', v: 1 }, { id: 'm2', v: 3 }], 4)).toBe(true);
-    expect(holdsWindow(doc, [{ id: 'm2', v: 4 }], 4)).toBe(false);
-    expect(holdsWindow(doc, [{ id: 'm3', v: 1 }], 4)).toBe(false);
-    expect(holdsWindow(doc, [{ id: 'm1', v: 1 }], 5)).toBe(false);
+    expect(windowShortfall(doc, [{ id: 'm1', v: 1 }, { id: 'm2', v: 3 }], 4)).toBeNull();
+    expect(windowShortfall(doc, [{ id: 'm2', v: 4 }], 4)).not.toBeNull();
+    expect(windowShortfall(doc, [{ id: 'm3', v: 1 }], 4)).not.toBeNull();
+    expect(windowShortfall(doc, [{ id: 'm1', v: 1 }], 5)).not.toBeNull();
   });
 
   it('E2: a replica that merged an older epoch knows it is stale', () => {

@@ -38,11 +38,7 @@ export function buildConversation(doc: Y.Doc, projection: ConversationProjection
  * index's window at its latest version, in the current epoch. Anything else
  * means state was lost after clients may have seen it.
  */
-export function holdsWindow(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): boolean {
-  return windowShortfall(doc, expected, epoch) === null;
-}
-
-/** What a stored copy lacks against the index (null: nothing), for the log line of a cut-over. */
+/** What a stored copy lacks against the index: null when nothing, else a reason for the cut-over's log line. */
 export function windowShortfall(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): string | null {
   const state = epochState(doc);
   if (state.stale || state.epoch !== epoch) return `epoch ${JSON.stringify(conversationParts(doc).epoch.toArray())}, index says ${epoch}`;

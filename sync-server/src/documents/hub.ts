@@ -104,6 +104,11 @@ export class DocumentHub implements ConversationWriter {
     });
   }
 
+  /** afterUnloadDocument: a document stored on unload needs no flush chain any more. */
+  forget(name: string) {
+    if (!this.pending.get(name)?.length) this.flushing.delete(name);
+  }
+
   /** Writes pending updates of a document to the log, in order. */
   async flush(name: string): Promise<void> {
     const previous = this.flushing.get(name) ?? Promise.resolve();

@@ -26,10 +26,6 @@ export async function appendMessage(trx: Transaction<Database>, message: NewMess
   return seq;
 }
 
-export async function messageById(db: Db, id: string) {
-  return db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 type Row = MessagesTable;
 
 /** Text shown for a recalled message: none. The row keeps it for moderation only. */

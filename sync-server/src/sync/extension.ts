@@ -91,6 +91,7 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
     },
 
     async afterUnloadDocument({ documentName }) {
+      hub.forget(documentName);
       unwatch.get(documentName)?.();
       unwatch.delete(documentName);
     },
