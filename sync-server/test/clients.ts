@@ -57,8 +57,19 @@ export interface SyncClient {
   destroy(): void;
 }
 
+/**
+ * Closing a socket that is still connecting makes `ws` emit an error after the
+ * provider removed its listeners, which Node treats as uncaught (the SDK does the same).
+ */
+class QuietWebSocket extends WebSocket {
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    this.on('error', () => undefined);
+  }
+}
+
 export async function connect(wsUrl: string, auth: AuthResponse, options: { doc?: Y.Doc; onStateless?: (payload: string) => void } = {}): Promise<SyncClient> {
-  const socket = new HocuspocusProviderWebsocket({ url: wsUrl, WebSocketPolyfill: WebSocket, delay: 100, maxDelay: 1000, minDelay: 50 });
+  const socket = new HocuspocusProviderWebsocket({ url: wsUrl, WebSocketPolyfill: QuietWebSocket, delay: 100, maxDelay: 1000, minDelay: 50 });
   const userDoc = options.doc ?? new Y.Doc();
   const userProvider = new HocuspocusProvider({
     websocketProvider: socket, name: userDocName(auth.user.id), document: userDoc, token: auth.token,

@@ -213,9 +213,17 @@ export class Connection {
   }
 }
 
+/** The server refuses a document with a JSON reason `{code, message}` (docs/protocol.md, "Errors"). */
 function authError(reason: string): ParleyError {
-  const code = isErrorCode(reason) ? reason : /expired/i.test(reason) ? 'TOKEN_EXPIRED' : /member/i.test(reason) ? 'NOT_A_MEMBER' : 'AUTH_FAILED';
-  return new ParleyError(code, `authentication refused: ${reason}`);
+  let body: { code?: unknown; message?: unknown } = {};
+  try {
+    body = JSON.parse(reason);
+  } catch {
+    // A server of another kind, or a proxy: a plain-text reason.
+  }
+  const code = isErrorCode(body.code) ? body.code : isErrorCode(reason) ? reason : 'AUTH_FAILED';
+  const message = typeof body.message === 'string' ? body.message : reason;
+  return new ParleyError(code, `authentication refused: ${message}`);
 }
 
 /**
