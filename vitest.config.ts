@@ -1,6 +1,18 @@
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests run the workspace packages from their TypeScript sources: the
+ * `@parley/source` export condition (package.json `exports`) points at src/,
+ * where the default one points at the compiled dist/ (docs/operations.md).
+ */
+export const sourceConditions = {
+  resolve: { conditions: ['@parley/source', ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ['@parley/source', ...defaultServerConditions] } },
+};
+
 export default defineConfig({
+  ...sourceConditions,
   test: {
     include: ['schema/src/**/*.test.ts', 'sync-server/{src,test}/**/*.test.ts', 'media-server/{src,test}/**/*.test.ts', 'client/{src,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],

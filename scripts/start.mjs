@@ -1,5 +1,6 @@
-// `npm start`: builds the web app if its sources changed, then runs the
-// sync-server, the media-server and the web server together (CONTRACT.md).
+// `npm start`: builds what is stale (the compiled packages and the web app,
+// scripts/build.mjs), then runs the sync-server, the media-server and the web
+// server together (CONTRACT.md).
 //
 // - One data folder for all (PARLEY_DATA_DIR, default ./data, resolved here).
 // - Each child's log lines carry its name; pino's JSON is shown as text
@@ -16,12 +17,11 @@ import { setTimeout, clearTimeout } from 'node:timers';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { buildPackagesIfStale, buildWebIfStale } from './build.mjs';
 import { formatLine } from './log-lines.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
 
 const HEALTH_TIMEOUT_MS = Number(process.env.PARLEY_START_TIMEOUT_MS || 90_000);
 const STOP_TIMEOUT_MS = Number(process.env.PARLEY_STOP_TIMEOUT_MS || 20_000);
@@ -42,9 +42,9 @@ const SERVICES = [
     name: 'sync',
     color: 36,
     cwd: path.join(root, 'sync-server'),
-    // What `npm start -w sync-server` runs (tsx src/main.ts), without npm and tsx's
-    // own process in between, so signals reach the server itself.
-    args: ['--import', 'tsx', 'src/main.ts'],
+    // What `npm start -w sync-server` runs (the compiled dist/main.js), without
+    // npm's process in between, so signals reach the server itself.
+    args: ['--enable-source-maps', 'dist/main.js'],
     port: env.SYNC_PORT,
     health: `http://127.0.0.1:${env.SYNC_PORT}/api/health`,
   },
@@ -52,7 +52,7 @@ const SERVICES = [
     name: 'media',
     color: 35,
     cwd: path.join(root, 'media-server'),
-    args: ['--import', 'tsx', 'src/main.ts'],
+    args: ['--enable-source-maps', 'dist/main.js'],
     port: env.MEDIA_PORT,
     health: `http://127.0.0.1:${env.MEDIA_PORT}/health`,
   },
@@ -89,49 +89,16 @@ function pipeLines(stream, name, code, out) {
 
 // ---------------------------------------------------------------- build
 
-const WEB_INPUTS = ['client/web', 'client/src', 'schema/src', 'client/package.json', 'schema/package.json'];
-
-function newestMtime(file) {
-  let stat;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    return 0;
-  }
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const entry of fs.readdirSync(file)) {
-    if (entry === 'node_modules' || entry === 'dist' || entry.startsWith('.')) continue;
-    newest = Math.max(newest, newestMtime(path.join(file, entry)));
-  }
-  return newest;
-}
-
-async function buildWebIfStale() {
-  const built = path.join(root, 'client/web/dist/index.html');
-  let builtAt = 0;
-  try {
-    builtAt = fs.statSync(built).mtimeMs;
-  } catch {
-    // Not built yet.
-  }
-  const sources = Math.max(...WEB_INPUTS.map((p) => newestMtime(path.join(root, p))));
-  if (builtAt > sources) {
-    say('web app is up to date');
-    return;
-  }
-  say(builtAt ? 'web app sources changed: building' : 'building the web app');
-  const vite = path.join(path.dirname(require.resolve('vite/package.json')), 'bin/vite.js');
-  const child = spawn(process.execPath, [vite, 'build', '--config', 'client/web/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: root,
-    env: { ...env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  pipeLines(child.stdout, 'build', 34, process.stdout);
-  pipeLines(child.stderr, 'build', 34, process.stderr);
-  const code = await new Promise((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  if (code !== 0) throw new Error(`the web app did not build (vite exited with ${code})`);
-  say('web app built');
+/** Compiles the packages and builds the web app, each only if stale, side by side. */
+async function buildWhatIsStale() {
+  const pipe = (child) => {
+    pipeLines(child.stdout, 'build', 34, process.stdout);
+    pipeLines(child.stderr, 'build', 34, process.stderr);
+  };
+  // Both run to the end even when one fails, so no compiler outlives us.
+  const results = await Promise.allSettled([buildPackagesIfStale({ say, pipe }), buildWebIfStale({ say, pipe })]);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 // ---------------------------------------------------------------- run
@@ -246,7 +213,7 @@ async function main() {
       process.exit(1);
     }
   }
-  await buildWebIfStale();
+  await buildWhatIsStale();
   if (stopping) return;
   fs.mkdirSync(env.PARLEY_DATA_DIR, { recursive: true });
   for (const service of SERVICES) launch(service);

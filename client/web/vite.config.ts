@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 // `npm start` builds with this config into client/web/dist and serves the result
@@ -12,6 +12,9 @@ const media = `http://127.0.0.1:${process.env.MEDIA_PORT || 1080}`;
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   plugins: [react()],
+  // The app bundles the SDK and schema from their sources (the `@parley/source`
+  // export condition), so neither dev nor build waits for the packages' tsc build.
+  resolve: { conditions: ['@parley/source', ...defaultClientConditions] },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
   server: {
     port: 5174,

@@ -94,7 +94,7 @@ export interface ChildServer {
 
 /** The real `main.ts` in a child process, on a given port and database. */
 export async function spawnServer(options: { database: TestDatabase; port: number; env?: Record<string, string> }): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
+  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', path.join(root, 'src/main.ts')], {
     cwd: root,
     env: {
       ...process.env,
