@@ -16,4 +16,9 @@ export default tseslint.config(
     files: ['scripts/**', 'bench/**', '**/*.mjs'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // The examples docs/sdk.md shows (scripts/doc-examples.mjs), for Node or a browser.
+    files: ['client/examples/**'],
+    languageOptions: { globals: { console: 'readonly' } },
+  },
 );

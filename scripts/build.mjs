@@ -15,6 +15,7 @@
 //   node scripts/build.mjs packages    the packages only (what a server needs)
 //   node scripts/build.mjs web         the web app only
 
+/* global console */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
