@@ -26,13 +26,18 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 
-/** Each package's tsc project; `uses` lists the packages it imports (its references in tsconfig.build.json). */
-const PACKAGES = [
-  { name: 'schema', uses: [] },
-  { name: 'client', uses: ['schema'] },
-  { name: 'sync-server', uses: ['schema'] },
-  { name: 'media-server', uses: ['schema'] },
-];
+/**
+ * The packages and what each imports, read from the project references
+ * (tsconfig.build.json at the root, then each package's): one list, tsc's own.
+ */
+function readPackages() {
+  const references = (file) => JSON.parse(fs.readFileSync(path.join(root, file), 'utf8')).references ?? [];
+  return references('tsconfig.build.json').map(({ path: project }) => {
+    const name = path.dirname(project);
+    const uses = references(project).map((r) => path.basename(path.dirname(path.resolve(root, name, r.path))));
+    return { name, uses };
+  });
+}
 const SHARED_INPUTS = ['tsconfig.json', 'tsconfig.emit.json'];
 const WEB_INPUTS = ['client/web', 'client/src', 'schema/src', 'client/package.json', 'schema/package.json'];
 
@@ -40,7 +45,7 @@ const WEB_INPUTS = ['client/web', 'client/src', 'schema/src', 'client/package.js
 const notCompiled = (name) => name.endsWith('.test.ts');
 
 /** Newest modification time under `file` (directories count too: a deleted file changes its folder). */
-export function newestMtime(file, skip = () => false) {
+function newestMtime(file, skip = () => false) {
   let stat;
   try {
     stat = fs.statSync(file);
@@ -71,9 +76,15 @@ function packageInputs(name) {
 
 /** The packages whose last build is older than their inputs (or missing). */
 export function stalePackages() {
+  let packages;
+  try {
+    packages = readPackages();
+  } catch {
+    return ['(tsconfig.build.json unreadable as plain JSON: tsc decides)'];
+  }
   const shared = Math.max(...SHARED_INPUTS.map((f) => mtime(path.join(root, f))));
-  const inputs = new Map(PACKAGES.map((p) => [p.name, packageInputs(p.name)]));
-  return PACKAGES.filter((p) => {
+  const inputs = new Map(packages.map((p) => [p.name, packageInputs(p.name)]));
+  return packages.filter((p) => {
     const builtAt = mtime(path.join(root, p.name, 'dist/.tsbuildinfo'));
     const newest = Math.max(shared, inputs.get(p.name), ...p.uses.map((u) => inputs.get(u)));
     return builtAt === 0 || builtAt < newest;
@@ -126,7 +137,10 @@ export async function buildPackagesIfStale({ say = console.log, pipe = inherit }
   // untouched (a folder's time moves when a test file goes, say): mark every
   // package as built now, or the walk would call it stale on every start.
   const now = new Date();
-  for (const name of stale) fs.utimesSync(path.join(root, name, 'dist/.tsbuildinfo'), now, now);
+  for (const name of stale) {
+    const stamp = path.join(root, name, 'dist/.tsbuildinfo');
+    if (fs.existsSync(stamp)) fs.utimesSync(stamp, now, now);
+  }
   say('packages compiled');
   return true;
 }
