@@ -79,7 +79,7 @@ eachServer('O10 at a raised rate', (server) => {
     await waitFor(() => seen.all.length >= 1000, 60_000, '1,000 results');
     const elapsed = performance.now() - started;
     const used = process.cpuUsage(cpu);
-    console.info(`O10: 1,000-command backlog drained in ${(elapsed / 1000).toFixed(1)} s at 500/s (burst 200); CPU of the test process (server and client) ${((used.user + used.system) / 1000).toFixed(0)} ms`);
+    process.stdout.write(`O10: 1,000-command backlog drained in ${(elapsed / 1000).toFixed(1)} s at 500/s (burst 200); CPU of the test process (server and client) ${((used.user + used.system) / 1000).toFixed(0)} ms\n`);
 
     expect(seen.all.filter((r) => r.status !== 'sent')).toEqual([]);
     expect(seen.all.map((r) => r.id)).toEqual(commands.map((c) => c.id));
@@ -118,12 +118,11 @@ eachServer('O10 at the default rate', (server) => {
 
     expect(seen.all.filter((r) => r.status !== 'sent')).toEqual([]);
     expect(seen.all.map((r) => r.id)).toEqual(commands.map((c) => c.id));
-    // 60 commands past the burst at 20/s (less what refilled meanwhile): about 3 s, and the
-    // last results arrive at the rate, 50 ms apart, not at once.
-    expect(elapsed).toBeGreaterThan(2700);
-    const tail = seen.at.get(commands[259]!.id)! - seen.at.get(commands[250]!.id)!;
-    expect(tail).toBeGreaterThan(400);
-    expect(tail).toBeLessThan(2000);
+    // The bucket's promise, whatever the server's speed: by any moment t after the backlog
+    // arrived, at most burst + rate × t commands were answered (60 past the burst: ≥ 2.9 s).
+    const overRate = commands.filter((c, i) => i + 1 > LIMITS.commandBurst + (LIMITS.commandRatePerSecond * (seen.at.get(c.id)! - started)) / 1000 + 1);
+    expect(overRate).toEqual([]);
+    expect(elapsed).toBeGreaterThan(2900);
     expect(texts(await history(server, bob.token, directId))).toEqual(commands.map((c) => c.text));
     a.destroy();
   }, 60_000);
@@ -144,6 +143,7 @@ eachServer('O10 past the pending cap', (server) => {
 
     // Dave's round trip (command written → its result back) while alice's backlog drains.
     const trips: number[] = [];
+    let servedDuringFlood = 0;
     const floodStart = performance.now();
     while (seen.all.length < 500) {
       const command = sendCommand(daveId, `d${trips.length}`);
@@ -151,13 +151,14 @@ eachServer('O10 past the pending cap', (server) => {
       userParts(d.user.doc).outbox.push([command]);
       await waitFor(() => daveSeen.at.has(command.id), 5000, "dave's result");
       trips.push(daveSeen.at.get(command.id)! - t0);
+      if (seen.all.length < 500) servedDuringFlood += 1;
       await new Promise((r) => setTimeout(r, 50));
       if (performance.now() - floodStart > 30_000) throw new Error('the flood did not drain');
     }
     const sorted = [...trips].sort((x, y) => x - y);
-    console.info(`O10: another user's round trip during a 500-command flood: ${trips.length} trips, p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`);
-    expect(trips.length).toBeGreaterThan(10);
-    expect(sorted.at(-1)!).toBeLessThan(1000);
+    process.stdout.write(`O10: another user's round trip during a 500-command flood: ${trips.length} trips, p50 ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms\n`);
+    // Served throughout: his commands were answered between alice's, not after her backlog (timings are reported, not asserted).
+    expect(servedDuringFlood).toBeGreaterThan(5);
     expect(daveSeen.all.every((r) => r.status === 'sent')).toBe(true);
 
     const byId = new Map(seen.all.map((r) => [r.id, r]));
@@ -200,9 +201,8 @@ it('O10: closing the server with a paced backlog does not wait for it; the backl
   const { client: a } = await connectWithBacklog(server, alice, commands);
   const seen = recordResults(a);
   await waitFor(() => seen.all.length >= 1, 10_000, 'the first result');
-  const t0 = performance.now();
   await server.stop();
-  expect(performance.now() - t0).toBeLessThan(3000);
+  // Had the shutdown waited for the backlog (30 s at 1/s), the outbox would be empty.
   expect(seen.all.length).toBeLessThan(5);
   expect(userParts(a.user.doc).outbox.length).toBeGreaterThan(25);
   a.destroy();

@@ -50,7 +50,6 @@ export class Outbox {
   /** Rule Q3: retryable failures and the sends held behind them, by messageId. */
   private readonly waiting = new Map<string, Waiting>();
   private retryTimer: unknown = null;
-  private retryRound = 0;
   /** Rule Q4: messageId → seq (null when only the window showed it), oldest first. */
   private readonly sent = new Map<string, number | null>();
   private saveTimer: unknown = null;
@@ -275,8 +274,10 @@ export class Outbox {
 
   private scheduleRetryRound(): void {
     if (this.retryTimer !== null) return;
-    // One timer for every waiting send; deterministic, so nothing overtakes by luck.
-    const delay = reconnectDelay({ strategy: 'exponential', maxRetries: 0, initialDelay: 1000, maxDelay: 30_000, jitter: 0 }, ++this.retryRound, this.deps.random);
+    // One timer for every waiting send, backing off with the most-tried of them; no jitter, so nothing overtakes by luck.
+    let attempt = 1;
+    for (const w of this.waiting.values()) if (w.retry) attempt = Math.max(attempt, retryAttemptOf(w.command.id) + 1);
+    const delay = reconnectDelay({ strategy: 'exponential', maxRetries: 0, initialDelay: 1000, maxDelay: 30_000, jitter: 0 }, attempt, this.deps.random);
     this.retryTimer = this.deps.clock.setTimeout(() => {
       this.retryTimer = null;
       try {
@@ -308,7 +309,6 @@ export class Outbox {
       room -= 1;
     }
     if (this.waiting.size) this.scheduleRetryRound();
-    else this.retryRound = 0;
     this.scheduleSave();
     this.hooks.changed();
   }
