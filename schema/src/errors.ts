@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   CONFLICT: 409,
   DUPLICATE: 409,
   RATE_LIMITED: 429,
+  /** More than LIMITS.outboxMaxPending commands wait in a user's outbox: the ones past it are refused (rule O10). */
+  OUTBOX_FULL: 429,
   INTERNAL: 500,
   // Client-side codes (the SDK raises these; the server never does).
   CONNECTION_FAILED: 0,
@@ -39,6 +41,8 @@ export interface ParleyErrorBody {
 /** Codes a sender may retry unchanged; the rest fail the same way again. */
 export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RATE_LIMITED',
+  // Once the backlog ahead of it has drained; the SDK re-sends when the outbox has room.
+  'OUTBOX_FULL',
   'INTERNAL',
   'CONNECTION_FAILED',
 ]);

@@ -29,6 +29,11 @@ export const LIMITS = {
   /** Outbox commands per user: a token bucket. */
   commandRatePerSecond: 20,
   commandBurst: 200,
+  /**
+   * Commands one user may keep waiting in the outbox (rule O10): a long flight's
+   * typing. Entries past it are answered OUTBOX_FULL; the earlier ones wait their turn.
+   */
+  outboxMaxPending: 5000,
   /** Failed logins per username and address within loginWindowMs. */
   loginAttempts: 10,
   loginWindowMs: 15 * 60 * 1000,

@@ -17,6 +17,8 @@ export interface SyncConfig {
   windowSize: number;
   commandRatePerSecond: number;
   commandBurst: number;
+  /** Commands a user may keep waiting in the outbox; entries past it are answered OUTBOX_FULL (rule O10). */
+  outboxMaxPending: number;
   accessTokenTtlSeconds: number;
   /** Debounce of snapshot stores; the update log makes every change durable before that. */
   storeDebounceMs: number;
@@ -41,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     windowSize: positiveInt(env.PARLEY_WINDOW_SIZE, LIMITS.windowSize),
     commandRatePerSecond: positiveInt(env.PARLEY_COMMAND_RATE, LIMITS.commandRatePerSecond),
     commandBurst: positiveInt(env.PARLEY_COMMAND_BURST, LIMITS.commandBurst),
+    outboxMaxPending: positiveInt(env.PARLEY_OUTBOX_MAX_PENDING, LIMITS.outboxMaxPending),
     accessTokenTtlSeconds: positiveInt(env.PARLEY_TOKEN_TTL, LIMITS.accessTokenTtlSeconds),
     storeDebounceMs: positiveInt(env.PARLEY_STORE_DEBOUNCE_MS, 2000),
     // Unique across machines: Redis tells instances apart by it.

@@ -44,7 +44,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     presence,
     limiter: new RateLimiter(config.commandRatePerSecond, config.commandBurst),
   });
-  const outbox = new OutboxProcessor(commands, log);
+  const outbox = new OutboxProcessor(commands, log, config.outboxMaxPending);
   const services: Services = { config, store, log, tokens, commands, inbox, presence };
   const api = createApiHandler(services);
 

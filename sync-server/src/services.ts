@@ -21,7 +21,17 @@ export interface CommandExecutor {
    * the index row, the conversation document and the inboxes of connected members.
    * Never throws for a refused command: it answers `failed` with a code.
    */
-  execute(actorId: string, command: Command): Promise<CommandResult>;
+  execute(actorId: string, command: Command, options?: ExecuteOptions): Promise<CommandResult>;
+  /**
+   * Rule O10: takes one of the user's command tokens and answers 0, or answers
+   * the milliseconds until one is due (taking nothing). The outbox waits that long.
+   */
+  admit(actorId: string): number;
+}
+
+export interface ExecuteOptions {
+  /** The caller already took the user's token (`admit`); otherwise one is taken or the command is RATE_LIMITED. */
+  admitted?: boolean;
 }
 
 export interface InboxNotifier {

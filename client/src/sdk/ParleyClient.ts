@@ -382,8 +382,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   /** pending | sent | failed, as far as this device knows; undefined if it never saw the message. */
   messageStatus(messageId: string): MessageStatus | undefined {
-    const p = this.outbox?.statusOf(messageId);
-    if (p) return p.error ? 'failed' : 'pending';
+    const status = this.outbox?.messageStatus(messageId);
+    if (status) return status;
     for (const { handle } of this.open.values()) {
       const m = handle.messages().find((x: ChatMessage) => x.id === messageId);
       if (m) return m.status;

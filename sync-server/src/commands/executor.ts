@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import type { Command, CommandResult, ErrorCode } from '@parley/schema';
-import type { CommandExecutor, InboxNotifier, PresenceView } from '../services.ts';
+import type { CommandExecutor, ExecuteOptions, InboxNotifier, PresenceView } from '../services.ts';
 import { appendMessage } from '../index/messages.ts';
 import { isUniqueViolation } from '../index/errors.ts';
 import { effectiveStatus } from '../index/projection.ts';
@@ -63,8 +63,9 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
     return null;
   }
 
-  async function execute(actorId: string, command: Command): Promise<CommandResult> {
-    if (!deps.limiter.take(actorId)) return failed(command, 'RATE_LIMITED', 'too many commands; slow down', now());
+  async function execute(actorId: string, command: Command, options: ExecuteOptions = {}): Promise<CommandResult> {
+    // Rule O10: the outbox waits for its token (admit) before it calls; a REST write is refused, its caller retries.
+    if (!options.admitted && !deps.limiter.take(actorId)) return failed(command, 'RATE_LIMITED', 'too many commands; slow down', now());
     const prior = await priorResult(actorId, command);
     if (prior) return prior;
 
@@ -117,7 +118,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
     return result;
   }
 
-  return { execute };
+  return { execute, admit: (actorId) => deps.limiter.admit(actorId) };
 }
 
 interface Committed {

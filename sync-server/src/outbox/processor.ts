@@ -6,18 +6,27 @@ import { SERVER_ORIGIN } from '../documents/hub.ts';
 import { writeAs } from '../documents/writers.ts';
 
 const RETRY_MS = 1000;
+/** Overflow refusals written per transaction: each batch is one update and stays well inside `results` (rule O3). */
+const REFUSAL_BATCH = 100;
 
 /**
  * Drains the outbox of each loaded user document (rules O1–O3): every command
  * is executed as the document's owner, its result appended to `results`, and
  * the command removed, in one transaction. A command whose execution failed for
  * an infrastructure reason (the database is down) stays and is retried.
+ *
+ * Rule O10: the drain is paced by the user's command rate. Past it, the next
+ * command waits in the outbox for its token (one timer per user, unref'd), so
+ * a backlog is handled in order at the rate, never refused for its size; only
+ * entries past `maxPending` are answered OUTBOX_FULL.
  */
 interface DrainState {
   running: Promise<void> | null;
   again: boolean;
   closed: boolean;
   retry: NodeJS.Timeout | null;
+  /** Waiting for the user's next command token. */
+  pace: NodeJS.Timeout | null;
 }
 
 export class OutboxProcessor {
@@ -27,10 +36,11 @@ export class OutboxProcessor {
   constructor(
     private readonly executor: CommandExecutor,
     private readonly log: Logger,
+    private readonly maxPending: number = LIMITS.outboxMaxPending,
   ) {}
 
   watch(doc: Y.Doc, userId: string): () => void {
-    const state: DrainState = { running: null, again: false, closed: false, retry: null };
+    const state: DrainState = { running: null, again: false, closed: false, retry: null, pace: null };
     this.states.set(doc, state);
     const { outbox } = userParts(doc);
     const onChange = () => void this.drain(doc, userId);
@@ -38,7 +48,7 @@ export class OutboxProcessor {
     onChange();
     return () => {
       state.closed = true;
-      if (state.retry) clearTimeout(state.retry);
+      clearTimers(state);
       outbox.unobserve(onChange);
       this.states.delete(doc);
     };
@@ -46,18 +56,18 @@ export class OutboxProcessor {
 
   /**
    * Shutdown: no command starts from now on; resolves once the commands in
-   * flight have been answered. What is still in an outbox stays there for the
-   * next start (the clients hold it too).
+   * flight have been answered. What is still in an outbox (a paced backlog
+   * included) stays there for the next start (the clients hold it too).
    */
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.all([...this.states.values()].map((state) => {
-      if (state.retry) clearTimeout(state.retry);
+      clearTimers(state);
       return state.running;
     }));
   }
 
-  /** Resolves once the outbox was empty at some point after the call (for shutdown and tests). */
+  /** Resolves once the outbox was empty, or waiting for the user's rate, at some point after the call (for shutdown and tests). */
   async drain(doc: Y.Doc, userId: string): Promise<void> {
     const state = this.states.get(doc);
     if (!state || state.closed || this.stopped) return;
@@ -93,11 +103,24 @@ export class OutboxProcessor {
   private async drainOnce(doc: Y.Doc, userId: string, state: DrainState) {
     const { outbox } = userParts(doc);
     while (outbox.length > 0 && !state.closed && !this.stopped) {
+      if (outbox.length > this.maxPending) {
+        this.refuseOverflow(doc, userId);
+        continue;
+      }
+      // Rule O10: one token per entry, malformed ones included, so the work per user stays bounded by the rate.
+      const wait = this.executor.admit(userId);
+      if (wait > 0) {
+        state.pace ??= setTimeout(() => {
+          state.pace = null;
+          void this.drain(doc, userId);
+        }, wait).unref();
+        return;
+      }
       const raw: unknown = outbox.get(0);
       const parsed = parseCommand(raw);
       let result: CommandResult | null;
       if (parsed.ok) {
-        result = await this.executor.execute(userId, parsed.value);
+        result = await this.executor.execute(userId, parsed.value, { admitted: true });
       } else {
         const id = commandIdOf(raw);
         const conversationId = (raw as { conversationId?: unknown } | null)?.conversationId;
@@ -109,7 +132,7 @@ export class OutboxProcessor {
       }
       doc.transact(() => {
         removeEntry(outbox, raw);
-        if (result) appendResult(doc, result);
+        if (result) appendResults(doc, [result]);
       }, SERVER_ORIGIN);
       // better-sqlite3 answers synchronously, so without this a backlog drains in one
       // event-loop turn: nobody else is served meanwhile, and Hocuspocus merges the
@@ -117,10 +140,49 @@ export class OutboxProcessor {
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
+
+  /**
+   * Rule O10: entries at positions past `maxPending` (the newest: clients append)
+   * are answered OUTBOX_FULL and removed, a batch at a time; the ones before them keep waiting.
+   */
+  private refuseOverflow(doc: Y.Doc, userId: string) {
+    const { outbox } = userParts(doc);
+    const count = Math.min(outbox.length - this.maxPending, REFUSAL_BATCH);
+    const refused = outbox.slice(this.maxPending, this.maxPending + count);
+    const at = Date.now();
+    const results: CommandResult[] = [];
+    for (const raw of refused) {
+      const id = commandIdOf(raw);
+      if (!id) continue;
+      const conversationId = (raw as { conversationId?: unknown } | null)?.conversationId;
+      results.push({
+        id, status: 'failed', code: 'OUTBOX_FULL', message: `more than ${this.maxPending} commands are waiting; send again once they are handled`, at,
+        ...(typeof conversationId === 'string' ? { conversationId } : {}),
+      });
+    }
+    doc.transact(() => {
+      outbox.delete(this.maxPending, count);
+      appendResults(doc, results);
+    }, SERVER_ORIGIN);
+    this.log.info({ userId, refused: count }, 'outbox over its cap');
+  }
+}
+
+function clearTimers(state: DrainState) {
+  if (state.retry) clearTimeout(state.retry);
+  if (state.pace) clearTimeout(state.pace);
+  state.retry = null;
+  state.pace = null;
 }
 
 function removeEntry(outbox: Y.Array<any>, raw: unknown) {
-  // By identity first (the entry object); another device may have inserted before it meanwhile.
+  // The handled entry is the first one unless another device inserted before it meanwhile;
+  // checking that first keeps a long drain linear (toArray per command would make it quadratic).
+  if (outbox.length > 0 && outbox.get(0) === raw) {
+    outbox.delete(0, 1);
+    return;
+  }
+  // By identity (the entry object), then by id.
   const items = outbox.toArray();
   let index = items.indexOf(raw);
   if (index === -1) {
@@ -130,10 +192,11 @@ function removeEntry(outbox: Y.Array<any>, raw: unknown) {
   if (index !== -1) outbox.delete(index, 1);
 }
 
-function appendResult(doc: Y.Doc, result: CommandResult) {
+function appendResults(doc: Y.Doc, added: CommandResult[]) {
+  if (!added.length) return;
   const { results } = userParts(doc);
   writeAs(doc, 'results', () => {
-    results.push([storedResult(result)]);
+    results.push(added.map(storedResult));
     // Rule O3: the last LIMITS.resultsKept results stay; older ones go in batches.
     const excess = results.length - LIMITS.resultsKept;
     if (excess >= 50) results.delete(0, excess);

@@ -42,6 +42,7 @@ export async function startApi(store: Store, dataDir: string): Promise<ApiServer
         executed.push({ actorId, command });
         return { id: command.id, status: 'failed', code: 'NOT_ALLOWED', message: 'the test double refuses every command', at: Date.now() };
       },
+      admit: () => 0,
     },
     inbox: {
       async refresh(conversationId, userIds) {

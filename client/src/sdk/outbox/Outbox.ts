@@ -1,14 +1,24 @@
 import {
-  ParleyError, parseCommand, RETRYABLE_CODES, userParts,
+  LIMITS, ParleyError, parseCommand, RETRYABLE_CODES, userParts,
   type Command, type CommandResult, type ErrorCode, type ParleyErrorBody, type SendCommand,
 } from '@parley/schema';
 import type * as Y from 'yjs';
 import type { Clock } from '../clock.ts';
 import type { MessageFailedEvent, MessageSentEvent } from '../events.ts';
-import type { PendingSend } from '../messages/mergeMessages.ts';
+import type { MessageStatus, PendingSend } from '../messages/mergeMessages.ts';
 import { reconnectDelay } from '../reconnect/delay.ts';
 import type { ClientStorage } from '../storage/types.ts';
-import { insertionIndex, retryAttemptOf, retryCommandId } from './queue.ts';
+import { insertionIndex, retryAttemptOf, retryCommandId, retryInsertionIndex, typedOrder } from './queue.ts';
+
+/** Sent message ids remembered for `messageStatus` (rule Q4), newest kept. */
+export const SENT_REMEMBERED = 10_000;
+
+/** A send waiting for the next retry round (rule Q3): a retryable failure, or a send held behind one. */
+interface Waiting {
+  command: SendCommand;
+  /** A failure to send again under a derived id; otherwise a held send, appended as it is. */
+  retry: boolean;
+}
 
 export interface OutboxHooks {
   sent(event: MessageSentEvent): void;
@@ -25,7 +35,10 @@ export interface OutboxHooks {
  *  - sends stay "unconfirmed" until their result arrives; the copy is kept on the
  *    device because the server deletes the command, and a failed message must still
  *    show its text and be retryable after a reload;
- *  - retryable failures are retried with the derived id of Q2, same messageId.
+ *  - retryable failures are retried with the derived id of Q2, same messageId, in
+ *    rounds on one timer, each back at its own place; while one waits, later sends
+ *    to its conversation are held behind it, so the order typed survives (Q3);
+ *  - sent message ids are remembered (bounded, on the device) for `messageStatus` (Q4).
  */
 export class Outbox {
   private readonly known = new Map<string, Command>();
@@ -34,7 +47,11 @@ export class Outbox {
   private unconfirmed = new Map<string, PendingSend>();
   /** Media sends waiting for their upload; not in the outbox yet, so not blocking anything. */
   private readonly held = new Map<string, SendCommand>();
-  private retryTimers = new Map<string, unknown>();
+  /** Rule Q3: retryable failures and the sends held behind them, by messageId. */
+  private readonly waiting = new Map<string, Waiting>();
+  private retryTimer: unknown = null;
+  /** Rule Q4: messageId → seq (null when only the window showed it), oldest first. */
+  private readonly sent = new Map<string, number | null>();
   private saveTimer: unknown = null;
   private readonly storageKey: string;
 
@@ -48,8 +65,14 @@ export class Outbox {
 
   async load(): Promise<void> {
     try {
-      const saved = await this.deps.storage.get<PendingSend[]>(this.storageKey);
+      const [saved, waiting, sent] = await Promise.all([
+        this.deps.storage.get<PendingSend[]>(this.storageKey),
+        this.deps.storage.get<Waiting[]>(this.waitingKey),
+        this.deps.storage.get<[string, number | null][]>(this.sentKey),
+      ]);
       for (const p of saved ?? []) if (!this.unconfirmed.has(p.command.messageId)) this.unconfirmed.set(p.command.messageId, p);
+      for (const w of waiting ?? []) this.waiting.set(w.command.messageId, w);
+      for (const [id, seq] of sent ?? []) this.sent.set(id, seq);
     } catch (e) {
       this.hooks.error(e as ParleyError);
     }
@@ -57,7 +80,13 @@ export class Outbox {
     // Results stored before a reload settle the copies saved before it, without events.
     for (const r of results.toArray()) this.settle(r);
     this.observeOutbox(outbox.toArray());
-    outbox.observe(() => this.observeOutbox(outbox.toArray()));
+    // Only what was added: a draining backlog changes the outbox once per command.
+    outbox.observe((event) => {
+      const added: Command[] = [];
+      for (const item of event.changes.added) added.push(...(item.content.getContent() as Command[]));
+      this.observeOutbox(added);
+    });
+    if (this.waiting.size) this.scheduleRetryRound();
     results.observe((event) => {
       const added: CommandResult[] = [];
       for (const item of event.changes.added) added.push(...(item.content.getContent() as CommandResult[]));
@@ -66,17 +95,38 @@ export class Outbox {
     this.hooks.changed();
   }
 
-  /** Validate and append a command; throws ParleyError with the server's code on bad input. */
+  /**
+   * Validate and append a command; throws ParleyError with the server's code on bad input.
+   * A send to a conversation where an earlier send waits for its retry is held behind it (Q3).
+   */
   append(raw: Record<string, unknown>): Command {
     const parsed = parseCommand(raw);
     if (!parsed.ok) throw new ParleyError(parsed.error.code, parsed.error.message);
     const command = parsed.value;
+    if (command.type === 'send' && this.waitsIn(command.conversationId)) {
+      this.known.set(command.id, command);
+      this.waiting.set(command.messageId, { command, retry: false });
+      this.unconfirmed.set(command.messageId, { command });
+      this.scheduleSave();
+      this.hooks.changed();
+      return command;
+    }
+    this.insert(command, (outbox) => insertionIndex(outbox, command));
+    return command;
+  }
+
+  private insert(command: Command, at: (outbox: Command[]) => number): void {
     const { outbox } = userParts(this.doc);
     this.doc.transact(() => {
-      if (outbox.toArray().some((c) => c.id === command.id)) return;
-      outbox.insert(insertionIndex(outbox.toArray(), command), [command]);
+      const items = outbox.toArray();
+      if (items.some((c) => c.id === command.id)) return;
+      outbox.insert(at(items), [command]);
     });
-    return command;
+  }
+
+  private waitsIn(conversationId: string): boolean {
+    for (const w of this.waiting.values()) if (w.command.conversationId === conversationId) return true;
+    return false;
   }
 
   /** Show a media message as pending while its upload runs. */
@@ -100,14 +150,25 @@ export class Outbox {
     return this.unconfirmed.get(messageId) ?? (this.held.has(messageId) ? { command: this.held.get(messageId)! } : undefined);
   }
 
-  /** Send a failed message again: a new command (derived id), the same messageId. */
+  /** Rule Q4: the status of any message this user sent from here, in the window or long gone from it. */
+  messageStatus(messageId: string): MessageStatus | undefined {
+    const p = this.statusOf(messageId);
+    if (p) return p.error ? 'failed' : 'pending';
+    return this.sent.has(messageId) ? 'sent' : undefined;
+  }
+
+  /** Send a failed message again: a new command (derived id), the same messageId, at its own place (Q3). */
   retry(messageId: string): boolean {
     const p = this.unconfirmed.get(messageId);
     if (!p || !p.error) return false;
     const command = { ...p.command, id: retryCommandId(p.command.id) };
+    parseOrThrow(command);
+    this.waiting.delete(messageId);
     this.unconfirmed.set(messageId, { command });
-    this.append(command);
+    this.known.set(command.id, command);
+    this.insert(command, (outbox) => retryInsertionIndex(outbox, command));
     this.scheduleSave();
+    this.hooks.changed();
     return true;
   }
 
@@ -115,6 +176,7 @@ export class Outbox {
   discard(messageId: string): void {
     if (this.unconfirmed.get(messageId)?.error) {
       this.unconfirmed.delete(messageId);
+      this.waiting.delete(messageId);
       this.scheduleSave();
       this.hooks.changed();
     }
@@ -127,6 +189,11 @@ export class Outbox {
       const p = this.unconfirmed.get(id);
       if (p && !userParts(this.doc).outbox.toArray().some((c) => c.id === p.command.id)) {
         this.unconfirmed.delete(id);
+        this.waiting.delete(id);
+        changed = true;
+      }
+      if (!this.sent.has(id)) {
+        this.rememberSent(id, null);
         changed = true;
       }
     }
@@ -134,8 +201,8 @@ export class Outbox {
   }
 
   destroy(): void {
-    for (const t of this.retryTimers.values()) this.deps.clock.clearTimeout(t);
-    this.retryTimers.clear();
+    if (this.retryTimer !== null) this.deps.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     if (this.saveTimer !== null) {
       this.deps.clock.clearTimeout(this.saveTimer);
       void this.save();
@@ -164,8 +231,10 @@ export class Outbox {
     // Stored results carry only the command id (rule O3): find the send it answers.
     for (const [messageId, p] of this.unconfirmed) {
       if (p.command.id !== r.id) continue;
-      if (r.status === 'sent') this.unconfirmed.delete(messageId);
-      else this.unconfirmed.set(messageId, { command: p.command, error: { code: r.code, message: r.message } });
+      if (r.status === 'sent') {
+        this.unconfirmed.delete(messageId);
+        this.rememberSent(messageId, r.seq);
+      } else this.unconfirmed.set(messageId, { command: p.command, error: { code: r.code, message: r.message } });
       return;
     }
   }
@@ -176,8 +245,10 @@ export class Outbox {
     const messageId = r.messageId ?? (command && 'messageId' in command ? command.messageId : undefined);
     const conversationId = r.conversationId ?? command?.conversationId;
     if (r.status === 'sent') {
-      if (messageId) this.unconfirmed.delete(messageId);
-      this.clearRetry(messageId);
+      if (messageId) {
+        this.unconfirmed.delete(messageId);
+        this.rememberSent(messageId, r.seq);
+      }
       this.scheduleSave();
       this.hooks.changed();
       if (command && messageId && conversationId) this.hooks.sent({ commandId: r.id, messageId, conversationId, seq: r.seq });
@@ -186,36 +257,74 @@ export class Outbox {
     const body: ParleyErrorBody = { code: r.code, message: r.message };
     const retryable = RETRYABLE_CODES.has(r.code as ErrorCode);
     const p = messageId ? this.unconfirmed.get(messageId) : undefined;
-    if (p && p.command.id === r.id) {
+    const current = p !== undefined && p.command.id === r.id;
+    if (current) {
       this.unconfirmed.set(messageId!, { command: p.command, error: body });
       this.scheduleSave();
     }
     this.hooks.changed();
     if (!command) return;
     this.hooks.failed({ commandId: r.id, messageId, conversationId, error: new ParleyError(body.code, body.message), retryable });
-    if (retryable && messageId && command.type === 'send' && retryAttemptOf(r.id) < this.deps.maxRetries) {
-      this.clearRetry(messageId);
-      const delay = reconnectDelay(
-        { strategy: 'exponential', maxRetries: 0, initialDelay: 1000, maxDelay: 30_000, jitter: 0.5 },
-        retryAttemptOf(r.id) + 1,
-        this.deps.random,
-      );
-      this.retryTimers.set(messageId, this.deps.clock.setTimeout(() => {
-        this.retryTimers.delete(messageId);
-        try {
-          this.retry(messageId);
-        } catch (e) {
-          this.hooks.error(e as ParleyError);
-        }
-      }, delay));
+    // Rule Q3: no timer of its own; it waits for the next round, and holds the later sends of its conversation.
+    if (current && retryable && command.type === 'send' && retryAttemptOf(r.id) < this.deps.maxRetries) {
+      this.waiting.set(command.messageId, { command, retry: true });
+      this.scheduleRetryRound();
     }
   }
 
-  private clearRetry(messageId: string | undefined): void {
-    if (!messageId) return;
-    const t = this.retryTimers.get(messageId);
-    if (t !== undefined) this.deps.clock.clearTimeout(t);
-    this.retryTimers.delete(messageId);
+  private scheduleRetryRound(): void {
+    if (this.retryTimer !== null) return;
+    // One timer for every waiting send, backing off with the most-tried of them; no jitter, so nothing overtakes by luck.
+    let attempt = 1;
+    for (const w of this.waiting.values()) if (w.retry) attempt = Math.max(attempt, retryAttemptOf(w.command.id) + 1);
+    const delay = reconnectDelay({ strategy: 'exponential', maxRetries: 0, initialDelay: 1000, maxDelay: 30_000, jitter: 0 }, attempt, this.deps.random);
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = null;
+      try {
+        this.runRetryRound();
+      } catch (e) {
+        this.hooks.error(e instanceof ParleyError ? e : new ParleyError('MESSAGE_SEND_FAILED', String(e)));
+      }
+    }, delay);
+  }
+
+  /**
+   * Rule Q3: every waiting send goes back into the outbox in the order typed, each at its own
+   * place, as many as the server's pending cap leaves room for; the rest wait for the next round.
+   */
+  private runRetryRound(): void {
+    const { outbox } = userParts(this.doc);
+    let room = LIMITS.outboxMaxPending - outbox.length;
+    const due = [...this.waiting.values()].sort((a, b) => typedOrder(a.command, b.command));
+    for (const { command, retry } of due) {
+      if (room <= 0) break;
+      this.waiting.delete(command.messageId);
+      const next = retry ? { ...command, id: retryCommandId(command.id) } : command;
+      // A failure the user already discarded or retried by hand is not sent again.
+      const p = this.unconfirmed.get(command.messageId);
+      if (!p || p.command.id !== command.id) continue;
+      this.unconfirmed.set(command.messageId, { command: next });
+      this.known.set(next.id, next);
+      this.insert(next, (items) => retryInsertionIndex(items, next));
+      room -= 1;
+    }
+    if (this.waiting.size) this.scheduleRetryRound();
+    this.scheduleSave();
+    this.hooks.changed();
+  }
+
+  private rememberSent(messageId: string, seq: number | null): void {
+    this.sent.delete(messageId);
+    this.sent.set(messageId, seq);
+    if (this.sent.size > SENT_REMEMBERED) this.sent.delete(this.sent.keys().next().value!);
+  }
+
+  private get waitingKey(): string {
+    return `waiting:${this.deps.userId}`;
+  }
+
+  private get sentKey(): string {
+    return `sent:${this.deps.userId}`;
   }
 
   private scheduleSave(): void {
@@ -228,9 +337,18 @@ export class Outbox {
 
   private async save(): Promise<void> {
     try {
-      await this.deps.storage.set(this.storageKey, [...this.unconfirmed.values()]);
+      await Promise.all([
+        this.deps.storage.set(this.storageKey, [...this.unconfirmed.values()]),
+        this.deps.storage.set(this.waitingKey, [...this.waiting.values()]),
+        this.deps.storage.set(this.sentKey, [...this.sent]),
+      ]);
     } catch (e) {
       this.hooks.error(e instanceof ParleyError ? e : new ParleyError('STORAGE_FAILED', String(e)));
     }
   }
+}
+
+function parseOrThrow(command: Command): void {
+  const parsed = parseCommand(command);
+  if (!parsed.ok) throw new ParleyError(parsed.error.code, parsed.error.message);
 }

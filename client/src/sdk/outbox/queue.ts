@@ -1,4 +1,4 @@
-import type { Command } from '@parley/schema';
+import type { Command, SendCommand } from '@parley/schema';
 
 /**
  * Outbox ordering (rule Q1): the server drains the outbox in array order, so a
@@ -38,4 +38,21 @@ export function retryCommandId(id: string): string {
 export function retryAttemptOf(id: string): number {
   const m = /-r(\d+)$/.exec(id);
   return m ? Number(m[1]) : 0;
+}
+
+/** Typed order of two sends: when they were written, then their (time-ordered UUIDv7) message ids. */
+export function typedOrder(a: SendCommand, b: SendCommand): number {
+  return a.createdAt - b.createdAt || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+}
+
+/**
+ * Rule Q3: a retried (or held) send goes back to its own place: where Q1 would
+ * put it, but never behind a send of the same conversation that was typed after
+ * it. The server drains in array order, so the conversation keeps the order typed.
+ */
+export function retryInsertionIndex(outbox: readonly Command[], command: SendCommand): number {
+  const byPriority = insertionIndex(outbox, command);
+  const later = outbox.findIndex((queued) =>
+    queued?.type === 'send' && queued.conversationId === command.conversationId && queued.messageId !== command.messageId && typedOrder(queued, command) > 0);
+  return later === -1 ? byPriority : Math.min(byPriority, later);
 }
