@@ -24,6 +24,14 @@ export class RestClient {
     return this.request<T>('POST', path, body);
   }
 
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);
   }
@@ -52,15 +60,17 @@ export class RestClient {
   }
 }
 
-/** Register or log in without a client: the SDK needs a token first. */
-export async function authRequest<T>(fetchImpl: typeof fetch, apiUrl: string, path: string, body: unknown): Promise<T> {
+/** Register, log in, refresh or log out: calls that manage the tokens themselves, so no automatic refresh. */
+export async function authRequest<T>(fetchImpl: typeof fetch, apiUrl: string, path: string, body: unknown, token?: string): Promise<T> {
   let res: Response;
   try {
-    res = await fetchImpl(apiUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    res = await fetchImpl(apiUrl + path, { method: 'POST', headers, body: JSON.stringify(body) });
   } catch (e) {
     throw new ParleyError('CONNECTION_FAILED', `POST ${path}: ${(e as Error).message}`);
   }
-  const json = safeJson(await res.text());
+  const text = await res.text();
+  const json = text ? safeJson(text) : undefined;
   if (!res.ok) throw errorFrom(res.status, json, `POST ${path}`);
   return json as T;
 }
