@@ -97,6 +97,15 @@ describe('session: one refresher, logout', () => {
     }
   });
 
+  it('SDK-A1: a REST call the server refuses for good (no refresh cures it) also reports authFailed', async () => {
+    const a = await account(server.url, 'alice');
+    const c = track(client(server.url, { ...a, token: 'not-a-token' }));
+    const failures: string[] = [];
+    c.on('authFailed', (e) => failures.push(e.code));
+    expect(await codeOf(c.listContacts())).toBe('AUTH_FAILED');
+    expect(failures).toEqual(['AUTH_FAILED']);
+  });
+
   it('SDK-A3: logout revokes the refresh token on the server and deletes what the user left on the device', async () => {
     const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
     const storage = memoryStorage();

@@ -72,6 +72,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private readonly open = new Map<string, { handle: ConversationHandle; ready: Promise<ConversationHandle>; refs: number }>();
   private callbackOffs: Array<() => void> = [];
   private isSynced = false;
+  private destroying: Promise<void> | null = null;
   /**
    * What the app asked of the connection: null before connect() or disconnect()
    * was ever called (then the first use connects, as the seed did), else the
@@ -104,6 +105,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       fetch: this.config.fetch,
       token: () => this.session.token,
       refresh: () => this.session.refresh(),
+      unauthorized: (e) => this.emit('authFailed', e),
     });
     this.connection = new Connection(this.config, () => this.session.token, {
       state: (state) => this.emit('stateChanged', state),
@@ -160,8 +162,13 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     this.connection.stop();
   }
 
-  /** Disconnects and releases everything (documents, timers, the tab channel). */
-  async destroy(): Promise<void> {
+  /** Disconnects and releases everything (documents, timers, the tab channel). Calling it again is a no-op. */
+  destroy(): Promise<void> {
+    this.destroying ??= this.release();
+    return this.destroying;
+  }
+
+  private async release(): Promise<void> {
     this.wanted = false;
     await this.loading?.catch(() => undefined);
     this.connection.stop();

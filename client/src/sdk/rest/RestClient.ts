@@ -10,6 +10,8 @@ export interface RestOptions {
   token: () => string;
   /** Called once on a 401; resolves true if a new token was obtained and the call should be repeated. */
   refresh?: () => Promise<boolean>;
+  /** A 401 that a refresh did not cure: the server no longer accepts this session. */
+  unauthorized?: (error: ParleyError) => void;
 }
 
 /** JSON over fetch with the contract's error shape mapped to ParleyError; no network → CONNECTION_FAILED. */
@@ -55,7 +57,11 @@ export class RestClient {
     }
     const text = await res.text();
     const json = text ? safeJson(text) : undefined;
-    if (!res.ok) throw errorFrom(res.status, json, `${method} ${path}`);
+    if (!res.ok) {
+      const error = errorFrom(res.status, json, `${method} ${path}`);
+      if (res.status === 401) this.options.unauthorized?.(error);
+      throw error;
+    }
     return json as T;
   }
 }
