@@ -154,6 +154,30 @@ describe('connection states against a real server', () => {
     expect(w.errors).toEqual(['CONNECTION_FAILED', 'CONNECTION_FAILED']);
   });
 
+  it('SDK-C8: updateAccessToken() in failed connects again, unless disconnect() was called', async () => {
+    const line = await cable(server.url);
+    await line.down();
+    const a = await account(server.url, 'alice');
+    const once = { reconnect: { strategy: 'fixed' as const, initialDelay: 20, maxDelay: 20, jitter: 0, maxRetries: 1 } };
+    const w = watched(line.url, a, once);
+    await w.c.connect();
+    await until(() => w.c.getConnectionState() === 'failed', 'failed');
+    await line.up();
+    w.c.updateAccessToken(a.token);
+    await until(() => w.c.getConnectionState() === 'connected', 'connected after the new token');
+    expect(w.states).toEqual(['connecting', 'reconnecting', 'failed', 'connecting', 'connected']);
+
+    await line.down();
+    const held = watched(line.url, a, once);
+    await held.c.connect();
+    await until(() => held.c.getConnectionState() === 'failed', 'failed');
+    await held.c.disconnect();
+    await line.up();
+    held.c.updateAccessToken(a.token);
+    await sleep(200);
+    expect(held.c.getConnectionState()).toBe('disconnected');
+  });
+
   it('SDK-C9, SDK-C10: disconnect() from connecting, connected, reconnecting and failed; a socket that opens afterwards is ignored', async () => {
     const line = await cable(server.url);
     const a = await account(server.url, 'alice');

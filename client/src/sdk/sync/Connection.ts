@@ -39,7 +39,7 @@ export interface AttachOptions {
  * One WebSocket for every document (rule SDK-W1), driven by the SDK's own reconnect
  * strategy and heartbeat instead of the provider's built-in retry: the provider
  * is told never to reconnect by itself, and each drop is handed to the Reconnector.
- * Every state change goes through `nextState` (sync/lifecycle.ts, rules SDK-C1–C10).
+ * Every state change goes through `nextState` (sync/lifecycle.ts, rules SDK-C1–SDK-C10).
  */
 export class Connection {
   private ws: HocuspocusProviderWebsocket | null = null;

@@ -22,7 +22,7 @@ const EXPECTED: Record<ConnectionState, Record<string, ConnectionState | null>> 
   failed: { connect: 'connecting', disconnect: 'disconnected', opened: null, 'dropped, retries left': null, 'dropped, none left': null, retry: null },
 };
 
-describe('SDK-C1–C10: the connection state machine, every state × every input', () => {
+describe('SDK-C1–SDK-C10: the connection state machine, every state × every input', () => {
   for (const state of STATES) {
     for (const input of INPUTS) {
       const to = EXPECTED[state][label(input)];
