@@ -38,7 +38,7 @@ describe('SDK-C1–SDK-C10: the connection state machine, every state × every i
     for (const t of TRANSITIONS) expect(t.rule).toMatch(/^SDK-C\d+$/);
   });
 
-  it('SDK-C7/C10: failed is steady: no socket event leaves it, only connect() or disconnect()', () => {
+  it('SDK-C7, SDK-C10: failed is steady: no socket event leaves it, only connect() or disconnect()', () => {
     for (const input of INPUTS) {
       const to = nextState('failed', input);
       if (input.type === 'connect') expect(to).toBe('connecting');
