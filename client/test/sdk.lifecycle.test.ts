@@ -72,12 +72,15 @@ function watched(url: string, auth: AuthResponse, extra: Partial<ParleyClientCon
   const attempts: number[] = [];
   const errors: ErrorCode[] = [];
   const events: string[] = [];
-  c.on('stateChanged', (s) => states.push(s));
+  const order: string[] = [];
+  c.on('stateChanged', (s) => (states.push(s), order.push(`state:${s}`)));
+  c.on('disconnected', () => order.push('disconnected'));
+  c.on('reconnecting', (n) => order.push(`reconnecting:${n}`));
   c.on('reconnecting', (n) => attempts.push(n));
   c.on('error', (e) => errors.push(e.code));
   c.on('disconnected', () => events.push('disconnected'));
   c.on('reconnected', () => events.push('reconnected'));
-  return { c, states, attempts, errors, events };
+  return { c, states, attempts, errors, events, order };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -106,6 +109,8 @@ describe('connection states against a real server', () => {
     await until(() => w.c.getConnectionState() === 'connected' && w.events.includes('reconnected'), 'reconnected');
     expect(w.states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
     expect(w.events).toEqual(['disconnected', 'reconnected']);
+    // The drop is reported before the state it leads to, then the first retry.
+    expect(w.order.slice(2, 5)).toEqual(['disconnected', 'state:reconnecting', 'reconnecting:1']);
     // One attempt per failure, counted from 1, none reported twice.
     expect(w.attempts).toEqual(w.attempts.map((_, i) => i + 1));
     await line.down();

@@ -205,9 +205,11 @@ export class Connection {
     if (was !== 'connected' && !this.inFlight) return;
     this.inFlight = false;
     this.heartbeat.stop();
-    const next = this.move({ type: 'dropped', retriesLeft: !this.reconnector.exhausted });
-    if (!next) return;
+    const input: ConnectionInput = { type: 'dropped', retriesLeft: !this.reconnector.exhausted };
+    if (nextState(was, input) === null) return;
+    // The drop is news before the state it leads to.
     if (was === 'connected') this.hooks.disconnected(reason);
+    const next = this.move(input);
     if (next === 'failed') {
       this.hooks.gaveUp(this.reconnector.attempt);
       return;
