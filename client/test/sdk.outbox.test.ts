@@ -5,7 +5,7 @@ import { memoryStorage, type MessageFailedEvent, type MessageSentEvent, type Par
 import { account, client, direct, until } from './helpers.ts';
 
 /**
- * Rule O10 through the SDK (and Q3, Q4): a backlog typed offline is sent
+ * Rule O10 through the SDK (and SDK-Q3, SDK-Q4): a backlog typed offline is sent
  * whole and in the order typed; messageStatus answers outside the window.
  */
 
@@ -43,7 +43,7 @@ async function history(c: ParleyClient, conversationId: string): Promise<Message
 }
 
 describe('SDK outbox backlog', () => {
-  it('O10, Q3: 1,000 messages typed offline to a direct conversation and a group are all sent after reconnecting, none fails, in the order typed for every member and in history', async () => {
+  it('O10, SDK-Q3: 1,000 messages typed offline to a direct conversation and a group are all sent after reconnecting, none fails, in the order typed for every member and in history', async () => {
     const [a, b, c] = [await account(server.url, 'alice'), await account(server.url, 'bob'), await account(server.url, 'carol')];
     const storage = memoryStorage();
     const online = track(client(server.url, a, { storage }));
@@ -98,7 +98,7 @@ describe('SDK outbox backlog', () => {
     }
   }, 120_000);
 
-  it('Q4: messageStatus answers "sent" for a message pushed out of the window, and after a reload', async () => {
+  it('SDK-Q4: messageStatus answers "sent" for a message pushed out of the window, and after a reload', async () => {
     const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
     const storage = memoryStorage();
     const alice = track(client(server.url, a, { storage }));

@@ -1,91 +1,91 @@
 import {
   keyValue, ParleyError, userDocName, userParts,
-  type AuthResponse, type Command, type ConversationDetail, type ConversationSettings, type ConversationSummary,
-  type Draft, type HistoryPage, type InboxEntry, type Media, type Message, type SearchHit, type User,
+  type AuthResponse, type Command, type ConversationDetail, type ConversationSettings, type ConversationStatus, type ConversationSummary,
+  type Draft, type HistoryPage, type InboxEntry, type Role, type SearchHit, type User,
 } from '@parley/schema';
 import type { YKeyValue } from 'y-utility/y-keyvalue';
 import { resolveConfig, type ParleyClientConfig, type ResolvedConfig } from './config.ts';
-import { conversationList } from './conversations/listView.ts';
+import { Contacts } from './contacts/Contacts.ts';
+import { ConversationCache } from './conversations/ConversationCache.ts';
 import { ConversationHandle } from './conversations/ConversationHandle.ts';
 import type { ConversationView } from './conversations/types.ts';
 import { Emitter, type ConnectionState, type ParleyCallbacks, type ParleyEvents } from './events.ts';
+import { Groups } from './groups/Groups.ts';
 import { uuidv7 } from './ids.ts';
 import type { ChatMessage, MessageStatus } from './messages/mergeMessages.ts';
+import type { SendInput } from './messages/sendInput.ts';
+import { Sender, type SentHandle } from './messages/Sender.ts';
+import { Notifications } from './notifications/Notifications.ts';
 import { Outbox } from './outbox/Outbox.ts';
+import { plain, Preferences } from './preferences/Preferences.ts';
+import { Presence } from './presence/Presence.ts';
 import { authRequest, RestClient } from './rest/RestClient.ts';
+import { forgetLocalData } from './session/localData.ts';
+import { Session } from './session/Session.ts';
 import { indexedDbStorage } from './storage/indexeddb.ts';
 import { memoryStorage } from './storage/memory.ts';
 import type { ClientStorage } from './storage/types.ts';
 import { Connection } from './sync/Connection.ts';
+import { parseStateless, STATELESS } from './sync/stateless.ts';
 import { SyncedDoc, type SyncedDocContext } from './sync/SyncedDoc.ts';
 import { TabHub } from './tabs/TabRelay.ts';
 
-export interface SendInput {
-  /** Where to send; or `toUserId` for the direct conversation with that user (created if needed). */
-  conversationId?: string;
-  toUserId?: string;
-  text?: string;
-  /** Seed alias of `text`. */
-  content?: string;
-  kind?: 'text' | 'image' | 'video' | 'file';
-  /** Seed alias of `kind`. */
-  messageType?: 'text' | 'image' | 'video' | 'file';
-  /** An uploaded file, or a promise of one: the message shows as pending meanwhile and holds nothing else back. */
-  media?: Media | Promise<Media>;
-  replyTo?: string;
-  /** 0–9, higher first; default 5 for text, 3 for media (rule Q1). */
-  priority?: number;
-  /** Reuse to make a send idempotent across your own retries. */
-  messageId?: string;
-}
-
-export interface SentHandle {
-  messageId: string;
-  conversationId: string;
-  /** Resolves when the server confirmed (seq) or rejects with its ParleyError. Pending offline as long as it takes. */
-  confirmed: Promise<{ seq: number }>;
-}
+export type { SendInput } from './messages/sendInput.ts';
+export type { SentHandle } from './messages/Sender.ts';
 
 export interface ContextInput {
   kind: string;
   ref: string;
 }
 
+/** The parts that exist once the local state is loaded (`connect()` or a first send). */
+interface Local {
+  userDoc: SyncedDoc;
+  outbox: Outbox;
+  inbox: YKeyValue<InboxEntry>;
+  prefs: Preferences;
+}
+
 /**
- * The Parley client: one per signed-in user per tab. See docs/sdk.md.
+ * The Parley client: one per signed-in user per tab (docs/sdk.md). A thin facade:
+ * the session (tokens), the connection and its state machine, the conversation
+ * list, presence, notifications, drafts and settings, contacts, groups and the
+ * outbox are parts of their own; this class wires them together and keeps the
+ * seed's API.
  */
 export class ParleyClient extends Emitter<ParleyEvents> {
   readonly config: ResolvedConfig;
   readonly userId: string;
-  private token: string;
-  private refreshToken: string | undefined;
   private readonly storage: ClientStorage;
+  private readonly session: Session;
   private readonly rest: RestClient;
   private readonly connection: Connection;
+  private readonly conversations: ConversationCache;
+  private readonly presence: Presence;
+  private readonly notifications: Notifications;
+  private readonly people: Contacts;
+  private readonly groups: Groups;
+  private readonly sender: Sender;
   private tabs: TabHub | null = null;
-  private userDoc: SyncedDoc | null = null;
-  private outbox: Outbox | null = null;
-  private inbox: YKeyValue<InboxEntry> | null = null;
-  private drafts: YKeyValue<Draft> | null = null;
-  private settings: YKeyValue<ConversationSettings> | null = null;
-  private readonly summaries = new Map<string, ConversationSummary>();
-  private readonly details = new Map<string, ConversationDetail>();
-  private readonly online = new Set<string>();
+  private local: Local | null = null;
+  private loading: Promise<void> | null = null;
   private readonly open = new Map<string, { handle: ConversationHandle; ready: Promise<ConversationHandle>; refs: number }>();
-  private readonly notified = new Map<string, number>();
-  private baselining = true;
   private callbackOffs: Array<() => void> = [];
-  private started: Promise<void> | null = null;
   private isSynced = false;
-  private refreshing: Promise<boolean> | null = null;
-  private listCache: ConversationView[] | null = null;
+  private destroying: Promise<void> | null = null;
+  /**
+   * What the app asked of the connection: null before connect() or disconnect()
+   * was ever called (then the first use connects, as the seed did), else the
+   * last of the two (rule SDK-C11: after disconnect(), sends wait for connect()).
+   */
+  private wanted: boolean | null = null;
 
   static register(serverUrl: string, body: { username: string; password: string; displayName?: string }, fetchImpl: typeof fetch = globalThis.fetch): Promise<AuthResponse> {
-    return authRequest<AuthResponse>(fetchImpl, `${serverUrl.replace(/\/+$/, '')}/api`, '/auth/register', body);
+    return authRequest<AuthResponse>(fetchImpl, apiOf(serverUrl), '/auth/register', body);
   }
 
   static login(serverUrl: string, body: { username: string; password: string }, fetchImpl: typeof fetch = globalThis.fetch): Promise<AuthResponse> {
-    return authRequest<AuthResponse>(fetchImpl, `${serverUrl.replace(/\/+$/, '')}/api`, '/auth/login', body);
+    return authRequest<AuthResponse>(fetchImpl, apiOf(serverUrl), '/auth/login', body);
   }
 
   /** Throws ParleyError CONFIG_INVALID on a bad config. */
@@ -93,18 +93,21 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     super();
     this.config = resolveConfig(config);
     this.userId = this.config.userId;
-    this.token = this.config.token;
-    this.refreshToken = this.config.refreshToken;
     const s = this.config.storage;
     this.storage = s === 'memory' ? memoryStorage() : s === 'indexeddb' ? indexedDbStorage() : s;
     this.onListenerError = (e) => this.reportError(e, 'INTERNAL');
+    this.session = new Session(this.config.apiUrl, this.config.fetch, { token: this.config.token, refreshToken: this.config.refreshToken }, this.config.logger, {
+      tokenChanged: () => this.connection.reauthenticate(),
+      renewed: (tokens) => this.emit('tokenRefreshed', tokens),
+    });
     this.rest = new RestClient({
       apiUrl: this.config.apiUrl,
       fetch: this.config.fetch,
-      token: () => this.token,
-      ...(this.refreshToken ? { refresh: () => this.refreshAccessToken() } : {}),
+      token: () => this.session.token,
+      refresh: () => this.session.refresh(),
+      unauthorized: (e) => this.emit('authFailed', e),
     });
-    this.connection = new Connection(this.config, () => this.token, {
+    this.connection = new Connection(this.config, () => this.session.token, {
       state: (state) => this.emit('stateChanged', state),
       connected: (again) => {
         this.emit('connected');
@@ -116,6 +119,28 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       heartbeatSent: (t) => this.emit('heartbeatSent', t),
       heartbeatReceived: (rtt) => this.emit('heartbeatReceived', rtt),
     });
+    this.conversations = new ConversationCache(this.userId, this.storage, () => ({
+      inbox: this.local ? plain(this.local.inbox) : new Map(),
+      settings: this.local?.prefs.settingsMap() ?? new Map(),
+      drafts: this.local?.prefs.draftMap() ?? new Map(),
+      online: this.presence.set,
+    }), {
+      changed: (list) => this.emit('conversationsChanged', list),
+      storageFailed: (e) => this.reportError(e, 'STORAGE_FAILED'),
+    });
+    this.presence = new Presence((userId, online) => this.emit('presence', userId, online));
+    this.notifications = new Notifications(this.userId, (m) => this.emit('messageReceived', m));
+    this.people = new Contacts(this.rest);
+    this.groups = new Groups(this.rest, this.userId, {
+      changed: (c) => this.conversations.remember(c),
+      left: (id) => this.conversations.forget(id),
+    });
+    this.sender = new Sender({
+      outbox: async () => (await this.ready()).outbox,
+      directConversation: async (userId) => (await this.createDirectConversation(userId)).id,
+      events: this,
+      changed: (id) => this.refreshOpen(id),
+    });
   }
 
   // ——— Connection ———
@@ -125,28 +150,54 @@ export class ParleyClient extends Emitter<ParleyEvents> {
    * local state is usable, without waiting for the network: offline, everything
    * cached shows and new messages queue. `whenSynced()` waits for the server.
    */
-  connect(): Promise<void> {
-    this.started ??= this.start();
-    return this.started.then(() => this.connection.start());
+  async connect(): Promise<void> {
+    this.wanted = true;
+    await this.loadLocal();
+    if (this.wanted) this.connection.start();
   }
 
-  /** Closes the socket; local state stays usable and sends keep queueing. */
+  /** Closes the socket; local state stays usable, and every send waits in the outbox until connect(). */
   async disconnect(): Promise<void> {
+    this.wanted = false;
     this.connection.stop();
   }
 
-  /** Disconnects and releases everything (documents, timers, the tab channel). */
-  async destroy(): Promise<void> {
-    await this.started?.catch(() => undefined);
+  /** Disconnects and releases everything (documents, timers, the tab channel). Calling it again is a no-op. */
+  destroy(): Promise<void> {
+    this.destroying ??= this.release();
+    return this.destroying;
+  }
+
+  private async release(): Promise<void> {
+    this.wanted = false;
+    await this.loading?.catch(() => undefined);
     this.connection.stop();
     for (const { handle } of this.open.values()) await handle.close();
     this.open.clear();
-    this.outbox?.destroy();
-    await this.userDoc?.destroy();
+    this.local?.outbox.destroy();
+    await this.local?.userDoc.destroy();
     this.connection.destroy();
     this.tabs?.close();
     this.tabs = null;
     this.removeAllListeners();
+  }
+
+  /**
+   * Signs out (rule SDK-A3): revokes the refresh token on the server (best effort),
+   * releases everything like destroy(), and unless `keepLocalData` deletes what this
+   * user left on the device: the user document (drafts, settings, unsent messages),
+   * the conversation documents and history pages, the cached list.
+   */
+  async logout(options: { keepLocalData?: boolean } = {}): Promise<void> {
+    await this.session.logout();
+    const known = this.conversations.list().map((c) => c.id);
+    await this.destroy();
+    if (options.keepLocalData) return;
+    try {
+      await Promise.all([forgetLocalData(this.storage, this.userId, known), this.conversations.clear()]);
+    } catch (e) {
+      throw e instanceof ParleyError ? e : new ParleyError('STORAGE_FAILED', `logout: local data not deleted: ${(e as Error)?.message ?? e}`);
+    }
   }
 
   getConnectionState(): ConnectionState {
@@ -168,13 +219,10 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     });
   }
 
-  /** A new access token: REST uses it at once; open documents re-authenticate on the same socket. */
+  /** A new access token: REST uses it at once; open documents re-authenticate on the same socket. After a give-up it connects again. */
   updateAccessToken(token: string, refreshToken?: string): void {
-    if (typeof token !== 'string' || token === '') throw new ParleyError('CONFIG_INVALID', 'updateAccessToken: expected a token');
-    this.token = token;
-    if (refreshToken) this.refreshToken = refreshToken;
-    this.connection.reauthenticate();
-    if (this.connection.state === 'failed') this.connection.start();
+    this.session.update(token, refreshToken);
+    if (this.connection.state === 'failed' && this.wanted !== false) this.connection.start();
   }
 
   /** Seed API: one callback per event; calling it again replaces the previous set. */
@@ -190,36 +238,27 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   /** The conversation list, live: inbox (last message, unread), presence, drafts, pin/mute. */
   listConversations(): ConversationView[] {
-    this.listCache ??= conversationList({
-      summaries: this.summaries,
-      inbox: kvMap(this.inbox),
-      settings: kvMap(this.settings),
-      drafts: kvMap(this.drafts),
-      online: this.online,
-    });
-    return this.listCache;
+    return this.conversations.list();
   }
 
   /** Fetches the list from the server (and caches it for offline starts). */
   async refreshConversations(): Promise<ConversationView[]> {
     const { items } = await this.rest.get<{ items: ConversationSummary[] }>('/conversations');
-    this.summaries.clear();
-    for (const c of items) this.summaries.set(c.id, c);
-    this.listChanged();
-    this.saveSummaries();
+    this.conversations.replace(items);
     return this.listConversations();
   }
 
   async getConversation(id: string): Promise<ConversationDetail> {
-    const detail = await this.rest.get<ConversationDetail>(`/conversations/${encodeURIComponent(id)}`);
-    this.remember(detail);
+    const res = await this.rest.get<{ conversation: ConversationDetail } | ConversationDetail>(`/conversations/${encodeURIComponent(id)}`);
+    const detail = 'conversation' in res ? res.conversation : res;
+    this.conversations.remember(detail);
     return detail;
   }
 
   async createConversation(input: { type: 'direct'; memberIds: [string] } | { type: 'group'; title: string; memberIds: string[] }): Promise<ConversationSummary> {
     const res = await this.rest.post<{ conversation: ConversationSummary } | ConversationSummary>('/conversations', input);
     const conversation = 'conversation' in res ? res.conversation : res;
-    this.remember(conversation);
+    this.conversations.remember(conversation);
     return conversation;
   }
 
@@ -242,7 +281,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       context, buyerId, sellerId, ...options,
     });
     const conversation = 'conversation' in res ? res.conversation : res;
-    this.remember(conversation);
+    this.conversations.remember(conversation);
     return conversation;
   }
 
@@ -256,7 +295,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   /** Opens (or shares) the live document of a conversation. Each call needs a `closeConversation`. */
   async openConversation(id: string): Promise<ConversationHandle> {
-    await this.connect();
+    const { outbox, prefs } = await this.ready();
     const entry = this.open.get(id);
     if (entry) {
       entry.refs++;
@@ -268,11 +307,11 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       storage: this.storage,
       typingTimeout: this.config.typingTimeout,
       fetchHistory: (cid, before, limit) => this.getHistory(cid, before, limit),
-      pending: () => this.outbox?.pending() ?? [],
-      clearedBefore: (cid) => this.settings?.get(cid)?.clearedBefore ?? 0,
+      pending: () => outbox.pending(),
+      clearedBefore: (cid) => prefs.settingsOf(cid).clearedBefore ?? 0,
       windowSeen: (cid, messages) => {
-        this.noteMessages(cid, messages);
-        this.outbox?.confirmSeen(messages.filter((m) => m.senderId === this.userId).map((m) => m.id));
+        this.notifications.note(cid, messages);
+        outbox.confirmSeen(messages.filter((m) => m.senderId === this.userId).map((m) => m.id));
       },
       error: (e) => this.emit('error', e),
     }, this.docContext());
@@ -288,54 +327,48 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     await entry.handle.close();
   }
 
+  // ——— Groups (REST: each waits for the server's verdict) ———
+
+  renameConversation(conversationId: string, title: string): Promise<ConversationDetail> {
+    return this.groups.update(conversationId, { title });
+  }
+
+  /** `null` removes the avatar. */
+  setConversationAvatar(conversationId: string, avatarUrl: string | null): Promise<ConversationDetail> {
+    return this.groups.update(conversationId, { avatarUrl });
+  }
+
+  addMembers(conversationId: string, userIds: string[]): Promise<ConversationDetail> {
+    return this.groups.addMembers(conversationId, userIds);
+  }
+
+  /** Removing yourself is leaving (resolves null). */
+  removeMember(conversationId: string, userId: string): Promise<ConversationDetail | null> {
+    return this.groups.removeMember(conversationId, userId);
+  }
+
+  setMemberRole(conversationId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<ConversationDetail> {
+    return this.groups.setRole(conversationId, userId, role);
+  }
+
+  /** Leaves a group; it drops out of the list. An owner passes ownership on (docs/api.md). */
+  leaveConversation(conversationId: string): Promise<void> {
+    return this.groups.leave(conversationId);
+  }
+
+  /** Context conversations: `active`, `expired` or `closed`. */
+  setConversationStatus(conversationId: string, status: ConversationStatus): Promise<ConversationDetail> {
+    return this.groups.setStatus(conversationId, status);
+  }
+
   // ——— Messages ———
 
   /**
    * Queues a message (offline too) and returns at once with its id; `confirmed`
    * settles when the server answers. Bad input throws with the server's code.
    */
-  async sendMessage(input: SendInput): Promise<SentHandle> {
-    await this.connect();
-    const conversationId = input.conversationId ?? (input.toUserId ? (await this.createDirectConversation(input.toUserId)).id : undefined);
-    if (!conversationId) throw new ParleyError('VALIDATION_FAILED', 'sendMessage: conversationId or toUserId is required');
-    const messageId = input.messageId ?? uuidv7();
-    const kind = input.kind ?? input.messageType ?? (input.media ? kindOf(input.media) : 'text');
-    const base = {
-      id: uuidv7(),
-      type: 'send' as const,
-      conversationId,
-      messageId,
-      kind,
-      text: input.text ?? input.content ?? '',
-      createdAt: Date.now(),
-      ...(input.replyTo ? { replyTo: input.replyTo } : {}),
-      ...(input.priority !== undefined ? { priority: input.priority } : {}),
-    };
-    const confirmed = this.confirmation(messageId);
-    const outbox = this.outbox!;
-    if (input.media && isPromise(input.media)) {
-      // Validate what we can now so bad input fails before the upload ends.
-      outbox.hold({ ...base, kind, media: undefined } as never);
-      input.media.then(
-        (media) => {
-          outbox.release(messageId);
-          try {
-            outbox.append({ ...base, media });
-          } catch (e) {
-            this.emit('messageFailed', { commandId: base.id, messageId, conversationId, error: e as ParleyError, retryable: false });
-          }
-        },
-        (e: unknown) => {
-          outbox.release(messageId);
-          const error = e instanceof ParleyError ? e : new ParleyError('MESSAGE_SEND_FAILED', `upload failed: ${(e as Error)?.message ?? e}`);
-          this.emit('messageFailed', { commandId: base.id, messageId, conversationId, error, retryable: false });
-        },
-      );
-    } else {
-      outbox.append({ ...base, ...(input.media ? { media: input.media } : {}) });
-    }
-    this.refreshOpen(conversationId);
-    return { messageId, conversationId, confirmed };
+  sendMessage(input: SendInput): Promise<SentHandle> {
+    return this.sender.send(input);
   }
 
   editMessage(conversationId: string, messageId: string, text: string): Promise<Command> {
@@ -356,33 +389,34 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   /** Marks read up to `seq` (default: the newest message this device knows). Skips what is already read. */
   async markRead(conversationId: string, seq?: number): Promise<Command | null> {
-    await this.connect();
+    const { userDoc, inbox } = await this.ready();
     const known = this.open.get(conversationId)?.handle.lastSeq() ?? 0;
-    const entry = this.inbox?.get(conversationId);
+    const entry = inbox.get(conversationId);
     const target = seq ?? Math.max(known, entry?.lastSeq ?? 0);
     if (target <= (entry?.readSeq ?? 0)) return null;
-    const queued = userParts(this.userDoc!.doc).outbox.toArray().some((c) => c.type === 'read' && c.conversationId === conversationId && c.seq >= target);
+    // Reads the outbox directly: to move into Outbox (a "read already queued" query) at merge.
+    const queued = userParts(userDoc.doc).outbox.toArray().some((c) => c.type === 'read' && c.conversationId === conversationId && c.seq >= target);
     if (queued) return null;
     return this.command({ type: 'read', conversationId, seq: target });
   }
 
-  /** Any other command (rename, setAvatar, addMembers, removeMember, setRole, leave, setStatus). */
+  /** Any other command, queued like a send (rename, setAvatar, addMembers, removeMember, setRole, leave, setStatus). */
   async command(fields: Record<string, unknown> & { type: Command['type']; conversationId: string }): Promise<Command> {
-    await this.connect();
-    return this.outbox!.append({ id: uuidv7(), createdAt: Date.now(), ...fields });
+    const { outbox } = await this.ready();
+    return outbox.append({ id: uuidv7(), createdAt: Date.now(), ...fields });
   }
 
   retryMessage(messageId: string): boolean {
-    return this.outbox?.retry(messageId) ?? false;
+    return this.local?.outbox.retry(messageId) ?? false;
   }
 
   discardMessage(messageId: string): void {
-    this.outbox?.discard(messageId);
+    this.local?.outbox.discard(messageId);
   }
 
   /** pending | sent | failed, as far as this device knows; undefined if it never saw the message. */
   messageStatus(messageId: string): MessageStatus | undefined {
-    const status = this.outbox?.messageStatus(messageId);
+    const status = this.local?.outbox.messageStatus(messageId);
     if (status) return status;
     for (const { handle } of this.open.values()) {
       const m = handle.messages().find((x: ChatMessage) => x.id === messageId);
@@ -403,56 +437,85 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     return res.items;
   }
 
-  // ——— Contacts, presence, drafts, settings ———
+  // ——— People ———
 
-  async listContacts(): Promise<User[]> {
-    const res = await this.rest.get<{ items: User[] }>('/contacts');
-    return res.items;
+  /** Users whose username or display name contains `q` (at most 20); the caller may be among them. */
+  searchUsers(q: string): Promise<User[]> {
+    return this.people.searchUsers(q);
   }
 
-  addContact(userId: string): Promise<unknown> {
-    return this.rest.post('/contacts', { userId });
-  }
-
-  removeContact(userId: string): Promise<unknown> {
-    return this.rest.delete(`/contacts/${encodeURIComponent(userId)}`);
+  getUser(userId: string): Promise<User> {
+    return this.people.getUser(userId);
   }
 
   me(): Promise<{ user: User }> {
-    return this.rest.get<{ user: User }>('/me');
+    return this.people.me();
   }
 
+  updateProfile(patch: { displayName?: string; avatarUrl?: string | null }): Promise<User> {
+    return this.people.updateProfile(patch);
+  }
+
+  listContacts(): Promise<User[]> {
+    return this.people.list();
+  }
+
+  addContact(userId: string): Promise<User> {
+    return this.people.add(userId);
+  }
+
+  removeContact(userId: string): Promise<void> {
+    return this.people.remove(userId);
+  }
+
+  // ——— Presence, drafts, settings ———
+
   isOnline(userId: string): boolean {
-    return this.online.has(userId);
+    return this.presence.has(userId);
   }
 
   onlineUsers(): string[] {
-    return [...this.online];
+    return this.presence.list();
   }
 
   getDraft(conversationId: string): Draft | undefined {
-    return this.drafts?.get(conversationId);
+    return this.local?.prefs.draft(conversationId);
   }
 
   /** Drafts follow the user to every tab and device; an empty text deletes it. */
   setDraft(conversationId: string, text: string, replyTo?: string): void {
-    if (!this.drafts) throw new ParleyError('CONNECTION_FAILED', 'setDraft: call connect() first');
-    if (text === '') this.drafts.delete(conversationId);
-    else this.drafts.set(conversationId, { text, updatedAt: Date.now(), ...(replyTo ? { replyTo } : {}) });
+    if (!this.local) throw new ParleyError('CONNECTION_FAILED', 'setDraft: call connect() first');
+    this.local.prefs.setDraft(conversationId, text, replyTo);
   }
 
   getConversationSettings(conversationId: string): ConversationSettings {
-    return this.settings?.get(conversationId) ?? {};
+    return this.local?.prefs.settingsOf(conversationId) ?? {};
   }
 
   /** Mute, pin, clear history (clearedBefore) on every device of this user. */
   setConversationSettings(conversationId: string, patch: ConversationSettings): void {
-    if (!this.settings) throw new ParleyError('CONNECTION_FAILED', 'setConversationSettings: call connect() first');
-    this.settings.set(conversationId, { ...this.settings.get(conversationId), ...patch });
+    if (!this.local) throw new ParleyError('CONNECTION_FAILED', 'setConversationSettings: call connect() first');
+    this.local.prefs.patchSettings(conversationId, patch);
     this.refreshOpen(conversationId);
   }
 
   // ——— Internals ———
+
+  /** The local state, and a connection on first use unless the app said otherwise (SDK-C11). */
+  private async ready(): Promise<Local> {
+    const local = await this.loadLocal();
+    if (this.wanted === null) {
+      this.wanted = true;
+      this.connection.start();
+    }
+    return local;
+  }
+
+  private async loadLocal(): Promise<Local> {
+    this.loading ??= this.start();
+    await this.loading;
+    return this.local!;
+  }
 
   private async start(): Promise<void> {
     if (this.config.broadcastChannel) {
@@ -462,12 +525,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
         this.config.logger.warn('no tab relay', e);
       }
     }
-    try {
-      const cached = await this.storage.get<ConversationSummary[]>(`conversations:${this.userId}`);
-      for (const c of cached ?? []) if (!this.summaries.has(c.id)) this.summaries.set(c.id, c);
-    } catch (e) {
-      this.reportError(e, 'STORAGE_FAILED');
-    }
+    await this.conversations.load();
     const userDoc = new SyncedDoc(userDocName(this.userId), this.docContext(), {
       epochs: false,
       awareness: false,
@@ -476,27 +534,24 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       onAuthFailed: (e) => void this.onAuthFailed(e),
       onSynced: () => this.onUserSynced(),
     });
-    this.userDoc = userDoc;
     await userDoc.open();
     this.connection.setHeartbeatProvider(userDoc.provider);
-    const parts = userParts(userDoc.doc);
-    this.inbox = keyValue(parts.inbox);
-    this.drafts = keyValue(parts.drafts);
-    this.settings = keyValue(parts.settings);
-    this.inbox.on('change', (changes: Map<string, { newValue?: InboxEntry }>) => {
+    const inbox = keyValue(userParts(userDoc.doc).inbox);
+    inbox.on('change', (changes: Map<string, { newValue?: InboxEntry }>) => {
       for (const [id, change] of changes) {
         const m = change.newValue?.lastMessage;
-        if (m) this.noteMessages(id, [m]);
+        if (m) this.notifications.note(id, [m]);
       }
-      this.listChanged();
+      this.conversations.changed();
     });
-    this.drafts.on('change', () => this.listChanged());
-    this.settings.on('change', (changes: Map<string, unknown>) => {
-      this.listChanged();
-      for (const id of changes.keys()) this.refreshOpen(id);
+    const prefs = new Preferences(userDoc.doc, {
+      drafts: () => this.conversations.changed(),
+      settings: (ids) => {
+        this.conversations.changed();
+        for (const id of ids) this.refreshOpen(id);
+      },
     });
-    if (userDoc.hadLocalState()) this.endBaseline();
-    this.outbox = new Outbox(userDoc.doc, {
+    const outbox = new Outbox(userDoc.doc, {
       clock: this.config.clock, storage: this.storage, userId: this.userId, maxRetries: this.config.maxSendRetries, random: this.config.random,
     }, {
       sent: (e) => this.emit('messageSent', e),
@@ -506,7 +561,9 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       },
       error: (e) => this.emit('error', e),
     });
-    await this.outbox.load();
+    this.local = { userDoc, outbox, inbox, prefs };
+    if (userDoc.hadLocalState()) this.endBaseline();
+    await outbox.load();
   }
 
   private docContext(): SyncedDocContext {
@@ -520,7 +577,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   }
 
   private onUserSynced(): void {
-    if (this.baselining) this.endBaseline();
+    if (this.notifications.inBaseline) this.endBaseline();
     if (!this.isSynced) {
       this.isSynced = true;
       this.emit('synced');
@@ -529,106 +586,23 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     void this.refreshConversations().catch((e: unknown) => this.config.logger.debug('conversation list not refreshed', e));
   }
 
-  /** What the device knew at start is not news (rule N2): only later messages fire messageReceived. */
+  /** What the device knew at start is not news (rule SDK-N1). */
   private endBaseline(): void {
-    this.baselining = false;
-    for (const [id, { val }] of this.inbox?.map ?? []) this.notified.set(id, Math.max(this.notified.get(id) ?? 0, val.lastSeq));
-  }
-
-  private noteMessages(conversationId: string, messages: Message[]): void {
-    const base = this.notified.get(conversationId);
-    let max = base ?? 0;
-    const fresh: Message[] = [];
-    for (const m of messages) {
-      if (m.seq > max) max = m.seq;
-      if (!this.baselining && m.seq > (base ?? 0) && m.senderId !== this.userId && m.kind !== 'system') fresh.push(m);
-    }
-    this.notified.set(conversationId, max);
-    fresh.sort((a, b) => a.seq - b.seq);
-    for (const m of fresh) this.emit('messageReceived', m);
+    const lastSeqs: Array<[string, number]> = [];
+    for (const [id, { val }] of this.local?.inbox.map ?? []) lastSeqs.push([id, val.lastSeq]);
+    this.notifications.endBaseline(lastSeqs);
   }
 
   private onStateless(payload: string): void {
-    let msg: { type?: string; t?: number; userId?: string; online?: boolean | string[] };
-    try {
-      msg = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (msg.type === 'pong' && typeof msg.t === 'number') this.connection.pong(msg.t);
-    else if (msg.type === 'presence' && typeof msg.userId === 'string') {
-      const online = msg.online === true;
-      if (online === this.online.has(msg.userId)) return;
-      if (online) this.online.add(msg.userId);
-      else this.online.delete(msg.userId);
-      this.emit('presence', msg.userId, online);
-      this.listChanged();
-    } else if (msg.type === 'presenceSnapshot' && Array.isArray(msg.online)) {
-      const next = new Set(msg.online.filter((x): x is string => typeof x === 'string'));
-      for (const id of this.online) if (!next.has(id)) this.emit('presence', id, false);
-      for (const id of next) if (!this.online.has(id)) this.emit('presence', id, true);
-      this.online.clear();
-      for (const id of next) this.online.add(id);
-      this.listChanged();
-    }
+    const msg = parseStateless(payload);
+    if (!msg) return;
+    if (msg.type === STATELESS.pong) this.connection.pong(msg.t);
+    else if (this.presence.apply(msg)) this.conversations.changed();
   }
 
   private async onAuthFailed(error: ParleyError): Promise<void> {
-    if ((error.code === 'TOKEN_EXPIRED' || error.code === 'AUTH_FAILED') && this.refreshToken && (await this.refreshAccessToken())) return;
+    if ((error.code === 'TOKEN_EXPIRED' || error.code === 'AUTH_FAILED') && (await this.session.refresh())) return;
     this.emit('authFailed', error);
-  }
-
-  private refreshAccessToken(): Promise<boolean> {
-    this.refreshing ??= (async () => {
-      try {
-        const res = await authRequest<AuthResponse>(this.config.fetch, this.config.apiUrl, '/auth/refresh', { refreshToken: this.refreshToken });
-        this.updateAccessToken(res.token, res.refreshToken);
-        this.emit('tokenRefreshed', { token: res.token, refreshToken: res.refreshToken, expiresAt: res.expiresAt });
-        return true;
-      } catch (e) {
-        this.config.logger.warn('token refresh failed', e);
-        return false;
-      } finally {
-        this.refreshing = null;
-      }
-    })();
-    return this.refreshing;
-  }
-
-  private confirmation(messageId: string): Promise<{ seq: number }> {
-    const p = new Promise<{ seq: number }>((resolve, reject) => {
-      const offSent = this.on('messageSent', (e) => {
-        if (e.messageId !== messageId) return;
-        offSent();
-        offFailed();
-        resolve({ seq: e.seq });
-      });
-      const offFailed = this.on('messageFailed', (e) => {
-        if (e.messageId !== messageId || e.retryable) return;
-        offSent();
-        offFailed();
-        reject(e.error);
-      });
-    });
-    // Nobody has to await it.
-    p.catch(() => undefined);
-    return p;
-  }
-
-  private remember(c: ConversationSummary | ConversationDetail): void {
-    this.summaries.set(c.id, c);
-    if ('members' in c) this.details.set(c.id, c);
-    this.listChanged();
-    this.saveSummaries();
-  }
-
-  private saveSummaries(): void {
-    this.storage.set(`conversations:${this.userId}`, [...this.summaries.values()]).catch((e: unknown) => this.reportError(e, 'STORAGE_FAILED'));
-  }
-
-  private listChanged(): void {
-    this.listCache = null;
-    this.emit('conversationsChanged', this.listConversations());
   }
 
   private refreshOpen(conversationId: string): void {
@@ -640,17 +614,6 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   }
 }
 
-function kvMap<T>(kv: YKeyValue<T> | null): Map<string, T> {
-  const map = new Map<string, T>();
-  for (const [k, { val }] of kv?.map ?? []) map.set(k, val);
-  return map;
-}
-
-function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown }).then === 'function';
-}
-
-function kindOf(media: Media | Promise<Media>): 'image' | 'video' | 'file' {
-  if (isPromise(media)) return 'file';
-  return media.mimeType.startsWith('image/') ? 'image' : media.mimeType.startsWith('video/') ? 'video' : 'file';
+function apiOf(serverUrl: string): string {
+  return `${serverUrl.replace(/\/+$/, '')}/api`;
 }

@@ -196,4 +196,15 @@ describe('web app', () => {
     await alicePage.locator('.conversation', { hasText: bob.displayName }).waitFor();
     await shot(alicePage, '13-phone-list');
   });
+
+  it('signs out through the SDK: the session ends and this user\'s data leaves the device', async () => {
+    await alicePage.setViewportSize({ width: 1360, height: 820 });
+    const userDb = await alicePage.evaluate(() => `parley:user:${JSON.parse(localStorage.getItem('parley.session')!).user.id}`);
+    const databases = () => alicePage.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    expect(await databases()).toContain(userDb);
+    await alicePage.getByRole('button', { name: 'Sign out' }).click();
+    await alicePage.getByRole('heading', { name: 'Welcome back' }).waitFor();
+    expect(await alicePage.evaluate(() => localStorage.getItem('parley.session'))).toBeNull();
+    await expect.poll(databases).not.toContain(userDb);
+  });
 });

@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'react';
-import { onSignedOut } from './api.ts';
 import { AuthScreen } from './auth/AuthScreen.tsx';
 import { ChatShell } from './chat/ChatShell.tsx';
-import { loadSession, type Session } from './session.ts';
+import { loadSession, onSignedOut, type Session } from './session.ts';
 
 export function App() {
   const [session, setSession] = useState<Session | null>(loadSession);

@@ -4,9 +4,9 @@ import { loadSession, type Session } from './session.ts';
 const KEY = 'parley.session';
 
 /**
- * The SDK client of the signed-in user. The SDK rotates tokens by itself; each
- * new pair is written back to localStorage, so a reload keeps the session and
- * the REST calls of api.ts use the same, current token.
+ * The SDK client of the signed-in user: the app's one way to the server (REST
+ * and sync). The SDK rotates tokens by itself, the only refresher of them; each
+ * new pair is written back to localStorage, so a reload keeps the session.
  */
 export function createClient(session: Session): ParleyClient {
   const client = new ParleyClient({

@@ -32,3 +32,17 @@ export function saveSession(auth: AuthResponse): Session {
 export function clearSession(): void {
   localStorage.removeItem(KEY);
 }
+
+type Listener = () => void;
+const signedOutListeners = new Set<Listener>();
+
+/** Called when the session ends (sign-out, or the server no longer accepts our tokens): the app returns to login. */
+export function onSignedOut(listener: Listener): () => void {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+
+export function signOut(): void {
+  clearSession();
+  for (const listener of signedOutListeners) listener();
+}

@@ -34,8 +34,13 @@ interface CachedHistory {
   hasMore: boolean;
 }
 
+/** Where the history pages a user has read in a conversation are kept on the device. */
+export function historyKey(userId: string, conversationId: string): string {
+  return `history:${userId}:${conversationId}`;
+}
+
 /**
- * An open conversation (rules H1–H4): the live window of its document, history
+ * An open conversation: the live window of its document, history
  * pages from the REST API and the device cache, and the user's unconfirmed sends,
  * merged by message id and ordered by seq.
  */
@@ -200,7 +205,7 @@ export class ConversationHandle extends Emitter<ConversationEvents> {
   }
 
   private get cacheKey(): string {
-    return `history:${this.host.me}:${this.id}`;
+    return historyKey(this.host.me, this.id);
   }
 
   private windowList(): Message[] {

@@ -40,7 +40,7 @@ async function setup(storage = memoryStorage(), doc = new Y.Doc()) {
   return { outbox, clock, doc, failures, send, queue, texts, handle, sent, full, storage };
 }
 
-describe('Q3: retries keep the order typed', () => {
+describe('SDK-Q3: retries keep the order typed', () => {
   it('a retryable failure goes back before the later sends of its conversation, and holds new ones behind it', async () => {
     const t = await setup();
     t.send('conv-ccc', 'a1');
@@ -135,7 +135,7 @@ describe('Q3: retries keep the order typed', () => {
   });
 });
 
-describe('Q4: messageStatus outside the window', () => {
+describe('SDK-Q4: messageStatus outside the window', () => {
   it('a sent message stays "sent" after it left every window, across a reload, within SENT_REMEMBERED', async () => {
     const storage = memoryStorage();
     const doc = new Y.Doc();

@@ -10,10 +10,10 @@ import { reconnectDelay } from '../reconnect/delay.ts';
 import type { ClientStorage } from '../storage/types.ts';
 import { insertionIndex, retryAttemptOf, retryCommandId, retryInsertionIndex, typedOrder } from './queue.ts';
 
-/** Sent message ids remembered for `messageStatus` (rule Q4), newest kept. */
+/** Sent message ids remembered for `messageStatus` (rule SDK-Q4), newest kept. */
 export const SENT_REMEMBERED = 10_000;
 
-/** A send waiting for the next retry round (rule Q3): a retryable failure, or a send held behind one. */
+/** A send waiting for the next retry round (rule SDK-Q3): a retryable failure, or a send held behind one. */
 interface Waiting {
   command: SendCommand;
   /** A failure to send again under a derived id; otherwise a held send, appended as it is. */
@@ -28,17 +28,17 @@ export interface OutboxHooks {
 }
 
 /**
- * The sending side of the user document (rules O-SDK1–4):
+ * The sending side of the user document (rules SDK-O1–4):
  *  - a command is validated with the server's own parser before it is appended,
  *    so bad input fails locally with the server's code;
- *  - it is inserted by priority (Q1);
+ *  - it is inserted by priority (SDK-Q1);
  *  - sends stay "unconfirmed" until their result arrives; the copy is kept on the
  *    device because the server deletes the command, and a failed message must still
  *    show its text and be retryable after a reload;
- *  - retryable failures are retried with the derived id of Q2, same messageId, in
+ *  - retryable failures are retried with the derived id of SDK-Q2, same messageId, in
  *    rounds on one timer, each back at its own place; while one waits, later sends
- *    to its conversation are held behind it, so the order typed survives (Q3);
- *  - sent message ids are remembered (bounded, on the device) for `messageStatus` (Q4).
+ *    to its conversation are held behind it, so the order typed survives (SDK-Q3);
+ *  - sent message ids are remembered (bounded, on the device) for `messageStatus` (SDK-Q4).
  */
 export class Outbox {
   private readonly known = new Map<string, Command>();
@@ -47,10 +47,10 @@ export class Outbox {
   private unconfirmed = new Map<string, PendingSend>();
   /** Media sends waiting for their upload; not in the outbox yet, so not blocking anything. */
   private readonly held = new Map<string, SendCommand>();
-  /** Rule Q3: retryable failures and the sends held behind them, by messageId. */
+  /** Rule SDK-Q3: retryable failures and the sends held behind them, by messageId. */
   private readonly waiting = new Map<string, Waiting>();
   private retryTimer: unknown = null;
-  /** Rule Q4: messageId → seq (null when only the window showed it), oldest first. */
+  /** Rule SDK-Q4: messageId → seq (null when only the window showed it), oldest first. */
   private readonly sent = new Map<string, number | null>();
   private saveTimer: unknown = null;
   private readonly storageKey: string;
@@ -97,7 +97,7 @@ export class Outbox {
 
   /**
    * Validate and append a command; throws ParleyError with the server's code on bad input.
-   * A send to a conversation where an earlier send waits for its retry is held behind it (Q3).
+   * A send to a conversation where an earlier send waits for its retry is held behind it (SDK-Q3).
    */
   append(raw: Record<string, unknown>): Command {
     const parsed = parseCommand(raw);
@@ -150,14 +150,14 @@ export class Outbox {
     return this.unconfirmed.get(messageId) ?? (this.held.has(messageId) ? { command: this.held.get(messageId)! } : undefined);
   }
 
-  /** Rule Q4: the status of any message this user sent from here, in the window or long gone from it. */
+  /** Rule SDK-Q4: the status of any message this user sent from here, in the window or long gone from it. */
   messageStatus(messageId: string): MessageStatus | undefined {
     const p = this.statusOf(messageId);
     if (p) return p.error ? 'failed' : 'pending';
     return this.sent.has(messageId) ? 'sent' : undefined;
   }
 
-  /** Send a failed message again: a new command (derived id), the same messageId, at its own place (Q3). */
+  /** Send a failed message again: a new command (derived id), the same messageId, at its own place (SDK-Q3). */
   retry(messageId: string): boolean {
     const p = this.unconfirmed.get(messageId);
     if (!p || !p.error) return false;
@@ -182,7 +182,7 @@ export class Outbox {
     }
   }
 
-  /** The window shows the message with its seq: it is no longer unconfirmed (M4). */
+  /** The window shows the message with its seq: it is no longer unconfirmed (SDK-M4). */
   confirmSeen(messageIds: Iterable<string>): void {
     let changed = false;
     for (const id of messageIds) {
@@ -265,7 +265,7 @@ export class Outbox {
     this.hooks.changed();
     if (!command) return;
     this.hooks.failed({ commandId: r.id, messageId, conversationId, error: new ParleyError(body.code, body.message), retryable });
-    // Rule Q3: no timer of its own; it waits for the next round, and holds the later sends of its conversation.
+    // Rule SDK-Q3: no timer of its own; it waits for the next round, and holds the later sends of its conversation.
     if (current && retryable && command.type === 'send' && retryAttemptOf(r.id) < this.deps.maxRetries) {
       this.waiting.set(command.messageId, { command, retry: true });
       this.scheduleRetryRound();
@@ -289,7 +289,7 @@ export class Outbox {
   }
 
   /**
-   * Rule Q3: every waiting send goes back into the outbox in the order typed, each at its own
+   * Rule SDK-Q3: every waiting send goes back into the outbox in the order typed, each at its own
    * place, as many as the server's pending cap leaves room for; the rest wait for the next round.
    */
   private runRetryRound(): void {

@@ -24,7 +24,7 @@ function run(options: Partial<ReconnectOptions>, failures: number) {
   return { at, gaveUp, r };
 }
 
-describe('R2: the reconnector follows its strategy on a fake clock', () => {
+describe('SDK-R2: the reconnector follows its strategy on a fake clock', () => {
   it('exponential: 100, 200, 400, 800, 1000 (capped)', () => {
     expect(run({}, 6).at).toEqual([100, 300, 700, 1500, 2500, 3500]);
   });
@@ -41,6 +41,26 @@ describe('R2: the reconnector follows its strategy on a fake clock', () => {
     const { at, gaveUp } = run({ strategy: 'fixed', maxRetries: 3 }, 99);
     expect(at).toEqual([100, 200, 300]);
     expect(gaveUp).toBe(3);
+  });
+
+  it('exhausted tells the connection that the next drop gives up; reset() and a success clear it', () => {
+    const clock = new FakeClock();
+    const r = new Reconnector({ strategy: 'fixed', maxRetries: 2, initialDelay: 100, maxDelay: 100, jitter: 0 }, clock, { attempt: () => {} });
+    expect(r.exhausted).toBe(false);
+    r.schedule();
+    clock.advance(100);
+    r.schedule();
+    clock.advance(100);
+    expect([r.attempt, r.exhausted]).toEqual([2, true]);
+    expect(r.schedule()).toBeNull();
+    r.reset();
+    expect(r.exhausted).toBe(false);
+    const never = new Reconnector({ strategy: 'fixed', maxRetries: 0, initialDelay: 1, maxDelay: 1, jitter: 0 }, clock, { attempt: () => {} });
+    for (let i = 0; i < 50; i++) {
+      never.schedule();
+      clock.advance(1);
+    }
+    expect(never.exhausted).toBe(false);
   });
 
   it('a success resets the attempt count', () => {

@@ -4,12 +4,12 @@ import { reconnectDelay, type ReconnectOptions } from './delay.ts';
 export interface ReconnectorHooks {
   /** Time to try again: `attempt` counts from 1 since the last success. */
   attempt(attempt: number): void;
-  /** maxRetries attempts failed in a row. */
-  giveUp(attempts: number): void;
+  /** maxRetries attempts failed in a row and schedule() was called again. */
+  giveUp?(attempts: number): void;
 }
 
 /**
- * Schedules reconnect attempts after a drop (rule R2): one timer at a time, the
+ * Schedules reconnect attempts after a drop (rule SDK-R2): one timer at a time, the
  * delay from the strategy, reset by a success. Knows nothing about sockets.
  */
 export class Reconnector {
@@ -27,6 +27,11 @@ export class Reconnector {
     return this.attempts;
   }
 
+  /** maxRetries attempts failed since the last success: the next drop gives up. */
+  get exhausted(): boolean {
+    return this.options.maxRetries > 0 && this.attempts >= this.options.maxRetries;
+  }
+
   get scheduled(): boolean {
     return this.timer !== null;
   }
@@ -34,8 +39,8 @@ export class Reconnector {
   /** The connection dropped or an attempt failed: plan the next attempt. Returns its delay, or null after giving up. */
   schedule(): number | null {
     if (this.timer !== null) return null;
-    if (this.options.maxRetries > 0 && this.attempts >= this.options.maxRetries) {
-      this.hooks.giveUp(this.attempts);
+    if (this.exhausted) {
+      this.hooks.giveUp?.(this.attempts);
       return null;
     }
     this.attempts += 1;

@@ -10,6 +10,8 @@ export interface RestOptions {
   token: () => string;
   /** Called once on a 401; resolves true if a new token was obtained and the call should be repeated. */
   refresh?: () => Promise<boolean>;
+  /** A 401 that a refresh did not cure: the server no longer accepts this session. */
+  unauthorized?: (error: ParleyError) => void;
 }
 
 /** JSON over fetch with the contract's error shape mapped to ParleyError; no network → CONNECTION_FAILED. */
@@ -22,6 +24,14 @@ export class RestClient {
 
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('POST', path, body);
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, body);
+  }
+
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body);
   }
 
   delete<T>(path: string): Promise<T> {
@@ -47,20 +57,26 @@ export class RestClient {
     }
     const text = await res.text();
     const json = text ? safeJson(text) : undefined;
-    if (!res.ok) throw errorFrom(res.status, json, `${method} ${path}`);
+    if (!res.ok) {
+      const error = errorFrom(res.status, json, `${method} ${path}`);
+      if (res.status === 401) this.options.unauthorized?.(error);
+      throw error;
+    }
     return json as T;
   }
 }
 
-/** Register or log in without a client: the SDK needs a token first. */
-export async function authRequest<T>(fetchImpl: typeof fetch, apiUrl: string, path: string, body: unknown): Promise<T> {
+/** Register, log in, refresh or log out: calls that manage the tokens themselves, so no automatic refresh. */
+export async function authRequest<T>(fetchImpl: typeof fetch, apiUrl: string, path: string, body: unknown, token?: string): Promise<T> {
   let res: Response;
   try {
-    res = await fetchImpl(apiUrl + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+    res = await fetchImpl(apiUrl + path, { method: 'POST', headers, body: JSON.stringify(body) });
   } catch (e) {
     throw new ParleyError('CONNECTION_FAILED', `POST ${path}: ${(e as Error).message}`);
   }
-  const json = safeJson(await res.text());
+  const text = await res.text();
+  const json = text ? safeJson(text) : undefined;
   if (!res.ok) throw errorFrom(res.status, json, `POST ${path}`);
   return json as T;
 }

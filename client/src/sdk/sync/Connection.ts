@@ -5,6 +5,11 @@ import type { ResolvedConfig } from '../config.ts';
 import type { ConnectionState } from '../events.ts';
 import { Heartbeat } from '../heartbeat/Heartbeat.ts';
 import { Reconnector } from '../reconnect/Reconnector.ts';
+import { nextState, type ConnectionInput } from './lifecycle.ts';
+import { pingMessage } from './stateless.ts';
+
+/** Private-use close code (4000–4999) for a socket the heartbeat declared dead; 4408 reads as "request timeout". */
+const CLOSE_HEARTBEAT_TIMEOUT = 4408;
 
 export interface ConnectionHooks {
   state(state: ConnectionState, previous: ConnectionState): void;
@@ -31,15 +36,17 @@ export interface AttachOptions {
 }
 
 /**
- * One WebSocket for every document (rule N1), driven by the SDK's own reconnect
+ * One WebSocket for every document (rule SDK-W1), driven by the SDK's own reconnect
  * strategy and heartbeat instead of the provider's built-in retry: the provider
  * is told never to reconnect by itself, and each drop is handed to the Reconnector.
+ * Every state change goes through `nextState` (sync/lifecycle.ts, rules SDK-C1–SDK-C10).
  */
 export class Connection {
   private ws: HocuspocusProviderWebsocket | null = null;
   private readonly providers = new Set<HocuspocusProvider>();
   private current: ConnectionState = 'disconnected';
-  private wanted = false;
+  /** A socket attempt was started and has neither opened nor failed yet: only its outcome counts. */
+  private inFlight = false;
   private everConnected = false;
   private heartbeatProvider: HocuspocusProvider | null = null;
   readonly reconnector: Reconnector;
@@ -51,16 +58,12 @@ export class Connection {
     private readonly hooks: ConnectionHooks,
   ) {
     this.reconnector = new Reconnector(config.reconnect, config.clock, {
-      attempt: () => this.openSocket(),
-      giveUp: (n) => {
-        this.setState('failed');
-        this.hooks.gaveUp(n);
-      },
+      attempt: () => this.onRetry(),
     }, config.random);
     this.heartbeat = new Heartbeat(config.heartbeat, config.clock, {
       ping: (t) => {
         if (!this.heartbeatProvider) return false;
-        this.heartbeatProvider.sendStateless(JSON.stringify({ type: 'ping', t }));
+        this.heartbeatProvider.sendStateless(pingMessage(t));
         return true;
       },
       sent: (t) => this.hooks.heartbeatSent(t),
@@ -73,20 +76,20 @@ export class Connection {
     return this.current;
   }
 
+  /** connect(): from disconnected or failed, a fresh start with a fresh retry count (SDK-C1, SDK-C8). */
   start(): void {
-    this.wanted = true;
-    if (this.current === 'connected' || this.current === 'connecting') return;
+    if (!this.move({ type: 'connect' })) return;
     this.reconnector.reset();
-    this.setState('connecting');
     this.openSocket();
   }
 
+  /** disconnect(): from any state; nothing reconnects until the next start() (SDK-C9). */
   stop(): void {
-    this.wanted = false;
     this.reconnector.reset();
     this.heartbeat.stop();
+    this.inFlight = false;
     this.ws?.disconnect();
-    this.setState('disconnected');
+    this.move({ type: 'disconnect' });
   }
 
   destroy(): void {
@@ -128,7 +131,7 @@ export class Connection {
   }
 
   /**
-   * New token for every open document without a reconnect (rule A2): an
+   * New token for every open document without a reconnect (rule SDK-A1): an
    * authenticated document gets it as a token-sync message; one refused earlier
    * authenticates afresh and syncs.
    */
@@ -165,33 +168,52 @@ export class Connection {
   }
 
   private openSocket(): void {
-    if (!this.wanted) return;
-    const ws = this.socket();
-    if (this.current !== 'connecting') this.setState(this.everConnected ? 'reconnecting' : 'connecting');
-    void ws.connect();
+    this.inFlight = true;
+    void this.socket().connect();
+  }
+
+  private onRetry(): void {
+    if (this.move({ type: 'retry' })) this.openSocket();
   }
 
   private onConnect(): void {
-    if (!this.wanted) return;
+    const attempted = this.inFlight;
+    this.inFlight = false;
+    if (!attempted || !this.move({ type: 'opened' })) {
+      // A socket that opened after disconnect() or a give-up: nobody wants it.
+      this.ws?.disconnect();
+      return;
+    }
     const isReconnect = this.everConnected;
     this.everConnected = true;
     this.reconnector.succeeded();
     // After a drop the provider may have detached documents; attach() is a no-op for attached ones.
     for (const p of this.providers) p.attach();
-    this.setState('connected');
     this.heartbeat.start();
     this.hooks.connected(isReconnect);
   }
 
+  /**
+   * The provider reports one failed attempt twice ('disconnect', then
+   * 'maxAttemptsFailed'); only the first report of an attempt in flight, or the
+   * drop of an open socket, counts (SDK-C10).
+   */
   private onDisconnect(reason: string): void {
     // Keep the provider from reconnecting on its own timer.
     if (this.ws) this.ws.shouldConnect = false;
-    this.heartbeat.stop();
-    if (!this.wanted) return;
     const was = this.current;
+    if (was !== 'connected' && !this.inFlight) return;
+    this.inFlight = false;
+    this.heartbeat.stop();
+    const input: ConnectionInput = { type: 'dropped', retriesLeft: !this.reconnector.exhausted };
+    if (nextState(was, input) === null) return;
+    // The drop is news before the state it leads to.
     if (was === 'connected') this.hooks.disconnected(reason);
-    if (this.reconnector.scheduled) return;
-    this.setState('reconnecting');
+    const next = this.move(input);
+    if (next === 'failed') {
+      this.hooks.gaveUp(this.reconnector.attempt);
+      return;
+    }
     const delay = this.reconnector.schedule();
     if (delay !== null) this.hooks.reconnecting(this.reconnector.attempt, delay);
   }
@@ -201,15 +223,20 @@ export class Connection {
     const ws = this.ws;
     if (!ws) return;
     const socket = ws.webSocket as unknown as { terminate?: () => void } | null;
-    ws.onClose({ event: { code: 4408, reason } } as never);
+    ws.onClose({ event: { code: CLOSE_HEARTBEAT_TIMEOUT, reason } } as never);
     socket?.terminate?.();
   }
 
-  private setState(state: ConnectionState): void {
-    if (state === this.current) return;
-    const previous = this.current;
-    this.current = state;
-    this.hooks.state(state, previous);
+  /** Applies `input`: the new state, or null (and nothing emitted) when the state machine ignores it. */
+  private move(input: ConnectionInput): ConnectionState | null {
+    const state = nextState(this.current, input);
+    if (state === null) return null;
+    if (state !== this.current) {
+      const previous = this.current;
+      this.current = state;
+      this.hooks.state(state, previous);
+    }
+    return state;
   }
 }
 

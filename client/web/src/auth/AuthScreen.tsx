@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { LIMITS } from '@parley/schema';
-import { api, ApiError } from '../api.ts';
-import type { Session } from '../session.ts';
+import { ParleyClient, ParleyError } from '@parley/client/sdk';
+import { saveSession, type Session } from '../session.ts';
 
 type Mode = 'login' | 'register';
 
@@ -18,9 +18,12 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
     setBusy(true);
     setError(null);
     try {
-      const session =
-        mode === 'login' ? await api.login(username.trim(), password) : await api.register(username.trim(), password, displayName.trim() || undefined);
-      onSignedIn(session);
+      const name = username.trim();
+      const auth =
+        mode === 'login'
+          ? await ParleyClient.login(location.origin, { username: name, password })
+          : await ParleyClient.register(location.origin, { username: name, password, ...(displayName.trim() ? { displayName: displayName.trim() } : {}) });
+      onSignedIn(saveSession(auth));
     } catch (e) {
       setError(explain(e, mode));
       setBusy(false);
@@ -102,10 +105,11 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
 }
 
 function explain(error: unknown, mode: Mode): string {
-  if (!(error instanceof ApiError)) return 'Something went wrong. Please try again.';
-  if (error.code === 'USERNAME_TAKEN' || (mode === 'register' && error.status === 409)) return 'That username is taken. Try another one.';
-  if (mode === 'login' && error.status === 401) return 'Wrong username or password.';
-  if (error.status === 429) return 'Too many attempts. Wait a few minutes and try again.';
+  if (!(error instanceof ParleyError)) return 'Something went wrong. Please try again.';
+  if (error.code === 'USERNAME_TAKEN' || (mode === 'register' && error.code === 'CONFLICT')) return 'That username is taken. Try another one.';
+  if (mode === 'login' && error.code === 'AUTH_FAILED') return 'Wrong username or password.';
+  if (error.code === 'RATE_LIMITED') return 'Too many attempts. Wait a few minutes and try again.';
+  if (error.code === 'CONNECTION_FAILED') return 'The server cannot be reached. Check your connection.';
   return error.message;
 }
 

@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { User } from '@parley/schema';
 import type { ConnectionState, ConversationView, ParleyClient } from '@parley/client/sdk';
-import { api } from '../api.ts';
 import { createClient } from '../client.ts';
-import type { Session } from '../session.ts';
+import { signOut, type Session } from '../session.ts';
 import { ConversationList } from './ConversationList.tsx';
 import { DetailsPane } from './DetailsPane.tsx';
 import { MessagePane } from './MessagePane.tsx';
@@ -35,7 +34,7 @@ export function ChatShell({ session }: { session: Session }) {
     const offs = [
       c.on('conversationsChanged', onList),
       c.on('stateChanged', setConnection),
-      c.on('authFailed', () => api.signOut()),
+      c.on('authFailed', () => signOut()),
       c.on('reconnected', () => void c.refreshConversations().catch(() => undefined)),
     ];
     setClient(c);
@@ -80,6 +79,14 @@ export function ChatShell({ session }: { session: Session }) {
     select(conversation.id);
   }
 
+  const searchUsers = useCallback((q: string) => (client ? client.searchUsers(q) : Promise.resolve([])), [client]);
+
+  /** Revokes the session on the server and deletes this user's data on the device, then back to sign-in. */
+  async function logout() {
+    await client?.logout().catch(() => undefined);
+    signOut();
+  }
+
   const selected = conversations?.find((c) => c.id === selectedId) ?? null;
 
   return (
@@ -93,6 +100,8 @@ export function ChatShell({ session }: { session: Session }) {
         onSelect={select}
         onOpenDirect={openDirect}
         onRetry={() => void client?.refreshConversations().then(() => setLoadError(null), () => undefined)}
+        searchUsers={searchUsers}
+        onSignOut={() => void logout()}
       />
       {selected && client ? (
         <MessagePane

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import type { User } from '@parley/schema';
 import type { ConnectionState, ConversationView } from '@parley/client/sdk';
-import { api } from '../api.ts';
 import { Logo } from '../auth/AuthScreen.tsx';
 import { shortTime } from '../time.ts';
 import { Avatar } from './Avatar.tsx';
@@ -17,9 +16,11 @@ interface Props {
   onSelect: (id: string) => void;
   onOpenDirect: (user: User) => Promise<void>;
   onRetry: () => void;
+  searchUsers: (q: string) => Promise<User[]>;
+  onSignOut: () => void;
 }
 
-export function ConversationList({ me, conversations, connection, error, selectedId, onSelect, onOpenDirect, onRetry }: Props) {
+export function ConversationList({ me, conversations, connection, error, selectedId, onSelect, onOpenDirect, onRetry, searchUsers, onSignOut }: Props) {
   const [composing, setComposing] = useState(false);
   const [filter, setFilter] = useState('');
 
@@ -42,6 +43,7 @@ export function ConversationList({ me, conversations, connection, error, selecte
       {composing ? (
         <NewChat
           me={me}
+          search={searchUsers}
           onCancel={() => setComposing(false)}
           onPick={async (user) => {
             await onOpenDirect(user);
@@ -106,7 +108,7 @@ export function ConversationList({ me, conversations, connection, error, selecte
           <strong>{me.displayName || me.username}</strong>
           <span className="muted">@{me.username}</span>
         </span>
-        <button className="link" onClick={() => void api.logout()}>
+        <button className="link" onClick={onSignOut}>
           Sign out
         </button>
       </footer>

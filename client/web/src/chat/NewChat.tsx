@@ -1,10 +1,15 @@
 import { useEffect, useState } from 'react';
 import type { User } from '@parley/schema';
-import { api, ApiError } from '../api.ts';
+import { ParleyError } from '@parley/client/sdk';
 import { Avatar } from './Avatar.tsx';
 
 /** Find someone by username and open the direct chat with them. */
-export function NewChat({ me, onPick, onCancel }: { me: User; onPick: (user: User) => Promise<void>; onCancel: () => void }) {
+export function NewChat({ me, search, onPick, onCancel }: {
+  me: User;
+  search: (q: string) => Promise<User[]>;
+  onPick: (user: User) => Promise<void>;
+  onCancel: () => void;
+}) {
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<User[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -18,27 +23,26 @@ export function NewChat({ me, onPick, onCancel }: { me: User; onPick: (user: Use
     }
     let current = true;
     const timer = setTimeout(() => {
-      api
-        .searchUsers(q)
+      search(q)
         .then((users) => {
           if (!current) return;
           setResults(users.filter((u) => u.id !== me.id));
           setError(null);
         })
-        .catch((e: unknown) => current && setError(e instanceof ApiError ? e.message : 'Search failed.'));
+        .catch((e: unknown) => current && setError(e instanceof ParleyError ? e.message : 'Search failed.'));
     }, 200);
     return () => {
       current = false;
       clearTimeout(timer);
     };
-  }, [query, me.id]);
+  }, [query, me.id, search]);
 
   async function pick(user: User) {
     setOpening(user.id);
     try {
       await onPick(user);
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'Could not open the chat.');
+      setError(e instanceof ParleyError ? e.message : 'Could not open the chat.');
       setOpening(null);
     }
   }
