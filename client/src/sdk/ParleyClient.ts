@@ -1,5 +1,5 @@
 import {
-  keyValue, ParleyError, userDocName, userParts,
+  keyValue, LIMITS, ParleyError, parseStateless, userDocName, userParts,
   type AuthResponse, type Command, type ConversationDetail, type ConversationSettings, type ConversationSummary,
   type Draft, type HistoryPage, type InboxEntry, type Media, type Message, type SearchHit, type User,
 } from '@parley/schema';
@@ -392,7 +392,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   }
 
   /** One page of history from the server, oldest first (seq < before). */
-  getHistory(conversationId: string, before?: number, limit = 50): Promise<HistoryPage> {
+  getHistory(conversationId: string, before?: number, limit: number = LIMITS.historyPageDefault): Promise<HistoryPage> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (before !== undefined) q.set('before', String(before));
     return this.rest.get<HistoryPage>(`/conversations/${encodeURIComponent(conversationId)}/messages?${q}`);
@@ -549,22 +549,17 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   }
 
   private onStateless(payload: string): void {
-    let msg: { type?: string; t?: number; userId?: string; online?: boolean | string[] };
-    try {
-      msg = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (msg.type === 'pong' && typeof msg.t === 'number') this.connection.pong(msg.t);
-    else if (msg.type === 'presence' && typeof msg.userId === 'string') {
-      const online = msg.online === true;
+    const msg = parseStateless(payload);
+    if (msg?.type === 'pong') this.connection.pong(msg.t);
+    else if (msg?.type === 'presence') {
+      const { online } = msg;
       if (online === this.online.has(msg.userId)) return;
       if (online) this.online.add(msg.userId);
       else this.online.delete(msg.userId);
       this.emit('presence', msg.userId, online);
       this.listChanged();
-    } else if (msg.type === 'presenceSnapshot' && Array.isArray(msg.online)) {
-      const next = new Set(msg.online.filter((x): x is string => typeof x === 'string'));
+    } else if (msg?.type === 'presenceSnapshot') {
+      const next = new Set(msg.online);
       for (const id of this.online) if (!next.has(id)) this.emit('presence', id, false);
       for (const id of next) if (!this.online.has(id)) this.emit('presence', id, true);
       this.online.clear();

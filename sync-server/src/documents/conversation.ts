@@ -3,6 +3,7 @@ import { writeAs } from './writers.ts';
 import {
   conversationParts,
   epochState,
+  highestVersions,
   keyValue,
   type ConversationMeta,
   type MessageEntry,
@@ -42,11 +43,8 @@ export function buildConversation(doc: Y.Doc, projection: ConversationProjection
 export function windowShortfall(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): string | null {
   const state = epochState(doc);
   if (state.stale || state.epoch !== epoch) return `epoch ${JSON.stringify(conversationParts(doc).epoch.toArray())}, index says ${epoch}`;
-  const have = new Map<string, number>();
-  for (const entry of conversationParts(doc).messages) {
-    have.set(entry.id, Math.max(entry.v, have.get(entry.id) ?? 0));
-  }
-  const missing = expected.filter((e) => (have.get(e.id) ?? 0) < e.v);
+  const have = highestVersions(conversationParts(doc).messages, (entry) => entry.v);
+  const missing = expected.filter((e) => (have.get(e.id)?.v ?? 0) < e.v);
   if (missing.length === 0) return null;
   const positions = missing.slice(0, 5).map((e) => expected.indexOf(e)).join(', ');
   return `${missing.length} of the newest ${expected.length} messages missing or old (newest-first positions ${positions}), e.g. ${missing[0]!.id}@${missing[0]!.v}`;

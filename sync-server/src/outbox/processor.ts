@@ -136,6 +136,6 @@ function appendResult(doc: Y.Doc, result: CommandResult) {
     results.push([storedResult(result)]);
     // Rule O3: the last LIMITS.resultsKept results stay; older ones go in batches.
     const excess = results.length - LIMITS.resultsKept;
-    if (excess >= 50) results.delete(0, excess);
+    if (excess >= LIMITS.resultsTrimBatch) results.delete(0, excess);
   });
 }

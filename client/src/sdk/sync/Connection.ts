@@ -1,5 +1,5 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import { isErrorCode, ParleyError } from '@parley/schema';
+import { CLOSE, encodeStateless, isErrorCode, ParleyError } from '@parley/schema';
 import type * as Y from 'yjs';
 import type { ResolvedConfig } from '../config.ts';
 import type { ConnectionState } from '../events.ts';
@@ -60,7 +60,7 @@ export class Connection {
     this.heartbeat = new Heartbeat(config.heartbeat, config.clock, {
       ping: (t) => {
         if (!this.heartbeatProvider) return false;
-        this.heartbeatProvider.sendStateless(JSON.stringify({ type: 'ping', t }));
+        this.heartbeatProvider.sendStateless(encodeStateless({ type: 'ping', t }));
         return true;
       },
       sent: (t) => this.hooks.heartbeatSent(t),
@@ -201,7 +201,7 @@ export class Connection {
     const ws = this.ws;
     if (!ws) return;
     const socket = ws.webSocket as unknown as { terminate?: () => void } | null;
-    ws.onClose({ event: { code: 4408, reason } } as never);
+    ws.onClose({ event: { code: CLOSE.timeout, reason } } as never);
     socket?.terminate?.();
   }
 
