@@ -44,7 +44,7 @@ describe('epochs, storage failures, tokens', () => {
     expect(conversationParts(room.synced.doc).epoch.toArray()).not.toContain(-1);
   });
 
-  it('S3: storage failures are reported as STORAGE_FAILED, not swallowed', async () => {
+  it('SDK-S3: storage failures are reported as STORAGE_FAILED, not swallowed', async () => {
     const base = memoryStorage();
     const failing: ClientStorage = {
       ...base,
@@ -66,7 +66,7 @@ describe('epochs, storage failures, tokens', () => {
     await until(() => codes.includes('STORAGE_FAILED'), 'a STORAGE_FAILED error');
   });
 
-  it('A1: a bad token → authFailed; updateAccessToken re-authenticates without a new socket', async () => {
+  it('SDK-A1, SDK-A2: a bad token → authFailed; updateAccessToken re-authenticates without a new socket', async () => {
     server ??= await startTestServer();
     const a = await account(server.url, 'alice');
     const c = track(client(server.url, { ...a, token: 'not-a-token' }));
@@ -82,7 +82,7 @@ describe('epochs, storage failures, tokens', () => {
     expect(connects).toBe(1);
   });
 
-  it('C1: a bad config throws CONFIG_INVALID at construction', async () => {
+  it('SDK-C1: a bad config throws CONFIG_INVALID at construction', async () => {
     expect(() => client('not a url', { token: '', refreshToken: '', expiresAt: 0, user: { id: '', username: '', displayName: '' } })).toThrow(
       expect.objectContaining({ code: 'CONFIG_INVALID' }),
     );

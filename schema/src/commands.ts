@@ -5,7 +5,7 @@ import { clientId } from './ids.ts';
 
 /**
  * Commands a client appends to the `outbox` of its own user document
- * (docs/protocol.md, rules O1–O12). The same shapes are accepted by the REST
+ * (docs/protocol.md, rules O1–O11). The same shapes are accepted by the REST
  * endpoints that change a conversation, so there is one path for every write.
  */
 

@@ -33,7 +33,7 @@ export interface SendInput {
   /** An uploaded file, or a promise of one: the message shows as pending meanwhile and holds nothing else back. */
   media?: Media | Promise<Media>;
   replyTo?: string;
-  /** 0–9, higher first; default 5 for text, 3 for media (rule Q1). */
+  /** 0–9, higher first; default 5 for text, 3 for media (rule SDK-Q1). */
   priority?: number;
   /** Reuse to make a send idempotent across your own retries. */
   messageId?: string;
@@ -529,7 +529,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     void this.refreshConversations().catch((e: unknown) => this.config.logger.debug('conversation list not refreshed', e));
   }
 
-  /** What the device knew at start is not news (rule N2): only later messages fire messageReceived. */
+  /** What the device knew at start is not news (rule SDK-N2): only later messages fire messageReceived. */
   private endBaseline(): void {
     this.baselining = false;
     for (const [id, { val }] of this.inbox?.map ?? []) this.notified.set(id, Math.max(this.notified.get(id) ?? 0, val.lastSeq));

@@ -16,7 +16,7 @@ function failure(config: unknown): ParleyError {
   throw new Error('expected CONFIG_INVALID');
 }
 
-describe('C1: config', () => {
+describe('SDK-C1: config', () => {
   it('fills defaults and derives the WebSocket URL', () => {
     const c = resolveConfig(good);
     expect(c.apiUrl).toBe('http://localhost:1234/api');

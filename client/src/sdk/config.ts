@@ -77,7 +77,7 @@ export const DEFAULTS = {
 const STRATEGIES: readonly ReconnectStrategy[] = ['fixed', 'linear', 'exponential'];
 const LEVELS: readonly LogLevel[] = ['silent', 'error', 'warn', 'info', 'debug'];
 
-/** Validates the whole config at once (rule C1): a bad one throws CONFIG_INVALID listing every problem. */
+/** Validates the whole config at once (rule SDK-C1): a bad one throws CONFIG_INVALID listing every problem. */
 export function resolveConfig(raw: ParleyClientConfig): ResolvedConfig {
   const problems: string[] = [];
   if (raw === null || typeof raw !== 'object') throw new ParleyError('CONFIG_INVALID', 'config must be an object');

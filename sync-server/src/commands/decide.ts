@@ -1,7 +1,7 @@
 import { LIMITS, type Command, type ConversationStatus, type ConversationType, type ErrorCode, type Media, type Role, type SystemEvent } from '@parley/schema';
 
 /**
- * The pure core of every write (docs/protocol.md, O6–O12): from the facts the
+ * The pure core of every write (docs/protocol.md, O6): from the facts the
  * executor loaded and one command, the changes to make or the reason to refuse.
  * No I/O and no clock: `facts.now` is the time.
  */

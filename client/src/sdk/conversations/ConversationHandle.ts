@@ -35,7 +35,7 @@ interface CachedHistory {
 }
 
 /**
- * An open conversation (rules H1–H4): the live window of its document, history
+ * An open conversation (rules SDK-M1–SDK-M5): the live window of its document, history
  * pages from the REST API and the device cache, and the user's unconfirmed sends,
  * merged by message id and ordered by seq.
  */

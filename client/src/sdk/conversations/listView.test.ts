@@ -9,7 +9,7 @@ const summary = (id: string, o: Partial<ConversationSummary> = {}): Conversation
 });
 const inbox = (id: string, seq: number): InboxEntry => ({ conversationId: id, lastMessage: message(seq, 'live'), unreadCount: seq, lastSeq: seq, readSeq: 0, updatedAt: seq * 1000 });
 
-describe('L1: conversation list', () => {
+describe('SDK-L1: conversation list', () => {
   it('the live inbox overrides the REST summary; presence and settings are joined in', () => {
     const rows = conversationList({
       summaries: new Map([['a', summary('a')], ['b', summary('b', { lastMessage: message(9, 'b'), lastSeq: 9 })]]),

@@ -10,7 +10,7 @@ export interface ListSources {
 }
 
 /**
- * The conversation list (rule L1): every conversation known from the REST list
+ * The conversation list (rule SDK-L1): every conversation known from the REST list
  * or the live inbox; the inbox wins for last message and unread count because it
  * is newer; pinned first, then most recent activity.
  */

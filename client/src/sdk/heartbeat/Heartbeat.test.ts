@@ -15,7 +15,7 @@ function setup() {
   return { clock, pings, events, hb };
 }
 
-describe('H1: heartbeat', () => {
+describe('SDK-H1: heartbeat', () => {
   it('pings every interval while pongs come back', () => {
     const { clock, pings, events, hb } = setup();
     hb.start();

@@ -12,7 +12,7 @@ export interface HeartbeatHooks {
   ping(t: number): boolean;
   sent?(t: number): void;
   received?(t: number, rttMs: number): void;
-  /** No pong within `timeout` (rule H1): the caller drops the socket and reconnects. */
+  /** No pong within `timeout` (rule SDK-H1): the caller drops the socket and reconnects. */
   dead(): void;
 }
 

@@ -11,7 +11,7 @@ const send = (messageId: string, createdAt: number): SendCommand => ({
 const base = { conversationId: 'c', me: 'alice', history: [] as Message[], window: [] as Message[], pending: [] };
 
 describe('message list merging', () => {
-  it('M1: one entry per id, the higher version wins, from either source', () => {
+  it('SDK-M1: one entry per id, the higher version wins, from either source', () => {
     const list = mergeMessages({
       ...base,
       history: [msg('a', 1, { text: 'old', version: 1 }), msg('b', 2, { version: 3, text: 'edited' })],
@@ -20,7 +20,7 @@ describe('message list merging', () => {
     expect(list.map((m) => [m.id, m.text])).toEqual([['a', 'new'], ['b', 'edited']]);
   });
 
-  it('M2: ordered by seq whatever the input order (history pages + window overlap)', () => {
+  it('SDK-M2: ordered by seq whatever the input order (history pages + window overlap)', () => {
     const list = mergeMessages({
       ...base,
       history: [msg('c', 3), msg('a', 1), msg('b', 2)],
@@ -29,7 +29,7 @@ describe('message list merging', () => {
     expect(list.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('M3: pending sends come last in creation order, marked pending or failed', () => {
+  it('SDK-M3: pending sends come last in creation order, marked pending or failed', () => {
     const list = mergeMessages({
       ...base,
       window: [msg('a', 1)],
@@ -43,7 +43,7 @@ describe('message list merging', () => {
     expect(list[2]!.mine).toBe(true);
   });
 
-  it('M4: a send already in the window shows once, as sent; duplicate pending entries show once', () => {
+  it('SDK-M4: a send already in the window shows once, as sent; duplicate pending entries show once', () => {
     const list = mergeMessages({
       ...base,
       window: [msg('p1', 7, { senderId: 'alice' })],
@@ -53,7 +53,7 @@ describe('message list merging', () => {
     expect(list[0]!.mine).toBe(true);
   });
 
-  it('M5: cleared history is hidden', () => {
+  it('SDK-M5: cleared history is hidden', () => {
     const list = mergeMessages({ ...base, window: [msg('a', 1), msg('b', 2), msg('c', 3)], clearedBefore: 2 });
     expect(list.map((m) => m.id)).toEqual(['c']);
   });

@@ -37,12 +37,12 @@ export interface MergeInput {
 }
 
 /**
- * The message list (rules M1–M5):
- *  M1 one entry per message id; of two copies the higher version wins;
- *  M2 sent messages ordered by seq, never by array position or arrival;
- *  M3 unconfirmed sends last, in creation order;
- *  M4 a send whose message id already has a seq is shown once, as sent;
- *  M5 seq ≤ clearedBefore is hidden.
+ * The message list (rules SDK-M1–SDK-M5):
+ *  SDK-M1 one entry per message id; of two copies the higher version wins;
+ *  SDK-M2 sent messages ordered by seq, never by array position or arrival;
+ *  SDK-M3 unconfirmed sends last, in creation order;
+ *  SDK-M4 a send whose message id already has a seq is shown once, as sent;
+ *  SDK-M5 seq ≤ clearedBefore is hidden.
  */
 export function mergeMessages(input: MergeInput): ChatMessage[] {
   const byId = highestVersions([...input.history, ...input.window], (m) => m.version);

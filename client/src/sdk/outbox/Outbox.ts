@@ -18,14 +18,14 @@ export interface OutboxHooks {
 }
 
 /**
- * The sending side of the user document (rules O-SDK1–4):
+ * The sending side of the user document (rules SDK-O1–SDK-O4):
  *  - a command is validated with the server's own parser before it is appended,
  *    so bad input fails locally with the server's code;
- *  - it is inserted by priority (Q1);
+ *  - it is inserted by priority (SDK-Q1);
  *  - sends stay "unconfirmed" until their result arrives; the copy is kept on the
  *    device because the server deletes the command, and a failed message must still
  *    show its text and be retryable after a reload;
- *  - retryable failures are retried with the derived id of Q2, same messageId.
+ *  - retryable failures are retried with the derived id of SDK-Q2, same messageId.
  */
 export class Outbox {
   private readonly known = new Map<string, Command>();
@@ -120,7 +120,7 @@ export class Outbox {
     }
   }
 
-  /** The window shows the message with its seq: it is no longer unconfirmed (M4). */
+  /** The window shows the message with its seq: it is no longer unconfirmed (SDK-M4). */
   confirmSeen(messageIds: Iterable<string>): void {
     let changed = false;
     for (const id of messageIds) {

@@ -10,7 +10,7 @@ const image = (id: string): Command => ({
   media: { url: '/f/1', mimeType: 'image/png', size: 10 },
 });
 
-describe('Q1: outbox priority', () => {
+describe('SDK-Q1: outbox priority', () => {
   it('text outranks media by default', () => {
     expect(priorityOf(text('a'))).toBeGreaterThan(priorityOf(image('b')));
   });
@@ -30,7 +30,7 @@ describe('Q1: outbox priority', () => {
   });
 });
 
-describe('Q2: retry ids', () => {
+describe('SDK-Q2: retry ids', () => {
   it('derives the same valid id in every tab and counts attempts', () => {
     const id = '0190c3a0-0000-7000-8000-000000000000';
     const r1 = retryCommandId(id);

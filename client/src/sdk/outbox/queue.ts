@@ -1,7 +1,7 @@
 import type { Command } from '@parley/schema';
 
 /**
- * Outbox ordering (rule Q1): the server drains the outbox in array order, so a
+ * Outbox ordering (rule SDK-Q1): the server drains the outbox in array order, so a
  * command is inserted after every pending command of equal or higher priority
  * and before the lower ones. A short text therefore never waits behind a big
  * media message queued earlier, and equal priorities keep their send order.
@@ -23,7 +23,7 @@ export function insertionIndex(outbox: readonly Command[], command: Command): nu
 }
 
 /**
- * Rule Q2: the retry of command `id` gets a derived id, the same in every tab and
+ * Rule SDK-Q2: the retry of command `id` gets a derived id, the same in every tab and
  * device that retries it, so two tabs retrying one failure append one command
  * (the server applies an id at most once) and the messageId stays the same.
  */

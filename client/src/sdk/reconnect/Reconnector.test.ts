@@ -24,7 +24,7 @@ function run(options: Partial<ReconnectOptions>, failures: number) {
   return { at, gaveUp, r };
 }
 
-describe('R2: the reconnector follows its strategy on a fake clock', () => {
+describe('SDK-R2: the reconnector follows its strategy on a fake clock', () => {
   it('exponential: 100, 200, 400, 800, 1000 (capped)', () => {
     expect(run({}, 6).at).toEqual([100, 300, 700, 1500, 2500, 3500]);
   });

@@ -9,7 +9,7 @@ export interface ReconnectorHooks {
 }
 
 /**
- * Schedules reconnect attempts after a drop (rule R2): one timer at a time, the
+ * Schedules reconnect attempts after a drop (rule SDK-R2): one timer at a time, the
  * delay from the strategy, reset by a success. Knows nothing about sockets.
  */
 export class Reconnector {

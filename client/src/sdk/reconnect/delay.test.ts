@@ -5,7 +5,7 @@ const opts = (o: Partial<ReconnectOptions>): ReconnectOptions => ({
   strategy: 'exponential', maxRetries: 0, initialDelay: 1000, maxDelay: 30_000, jitter: 0, ...o,
 });
 
-describe('R1: reconnect delays', () => {
+describe('SDK-R1: reconnect delays', () => {
   it('fixed waits initialDelay every time', () => {
     expect([1, 2, 3, 10].map((n) => baseDelay(opts({ strategy: 'fixed' }), n))).toEqual([1000, 1000, 1000, 1000]);
   });

@@ -1,5 +1,5 @@
 /**
- * Reconnect delays (rule R1): attempt n (1-based) waits
+ * Reconnect delays (rule SDK-R1): attempt n (1-based) waits
  *   fixed:       initialDelay
  *   linear:      initialDelay · n
  *   exponential: initialDelay · 2^(n-1)

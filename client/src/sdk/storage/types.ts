@@ -14,7 +14,7 @@ export interface DocPersistence {
 }
 
 /**
- * Everything the SDK keeps on the device (rules S1–S3). Two adapters ship:
+ * Everything the SDK keeps on the device (rules SDK-S1–SDK-S3). Two adapters ship:
  * IndexedDB (browsers; fake-indexeddb in Node tests) and memory (Node). Write
  * failures, quota above all, are reported as STORAGE_FAILED, never swallowed.
  */

@@ -31,7 +31,7 @@ export interface AttachOptions {
 }
 
 /**
- * One WebSocket for every document (rule N1), driven by the SDK's own reconnect
+ * One WebSocket for every document (rule SDK-N1), driven by the SDK's own reconnect
  * strategy and heartbeat instead of the provider's built-in retry: the provider
  * is told never to reconnect by itself, and each drop is handed to the Reconnector.
  */
@@ -128,7 +128,7 @@ export class Connection {
   }
 
   /**
-   * New token for every open document without a reconnect (rule A2): an
+   * New token for every open document without a reconnect (rule SDK-A2): an
    * authenticated document gets it as a token-sync message; one refused earlier
    * authenticates afresh and syncs.
    */

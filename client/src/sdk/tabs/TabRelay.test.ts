@@ -5,8 +5,8 @@ import { TabHub } from './TabRelay.ts';
 
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
-describe('T1–T2: tab relay', () => {
-  it('T1: live changes reach the other tab', async () => {
+describe('SDK-T1–SDK-T2: tab relay', () => {
+  it('SDK-T1: live changes reach the other tab', async () => {
     const bc = memoryBroadcastHub();
     const a = new Y.Doc();
     const b = new Y.Doc();
@@ -17,7 +17,7 @@ describe('T1–T2: tab relay', () => {
     expect(b.getArray('outbox').toArray()).toEqual(['x']);
   });
 
-  it('T2: a late tab catches up both ways (state vector exchange)', async () => {
+  it('SDK-T2: a late tab catches up both ways (state vector exchange)', async () => {
     const bc = memoryBroadcastHub();
     const a = new Y.Doc();
     a.getArray('outbox').push(['from-a']);

@@ -20,7 +20,7 @@ interface Registration {
 }
 
 /**
- * Relays Yjs updates between the tabs of one browser (rules T1–T2), with or
+ * Relays Yjs updates between the tabs of one browser (rules SDK-T1–SDK-T2), with or
  * without a server: every local change is posted; a newcomer asks the others for
  * what it lacks (state vector → diff) and offers what they lack. Updates from
  * the relay carry the relay as origin, so they are never posted back.
