@@ -17,6 +17,8 @@ export const LIMITS = {
   editWindowMs: 24 * 60 * 60 * 1000,
   /** Messages kept in a conversation document; older ones live in the index only. */
   windowSize: 200,
+  /** A window is trimmed back to `windowSize` once it holds this many times as many entries (rule D2). */
+  windowTrimFactor: 1.25,
   /** Results kept in a user document (CONTRACT: at least 500). */
   resultsKept: 500,
   /** Results beyond `resultsKept` are trimmed once this many have piled up (rule O3). */
@@ -26,6 +28,8 @@ export const LIMITS = {
   searchPageDefault: 20,
   searchPageMax: 100,
   searchQueryMaxLength: 200,
+  /** Words of a search text that count; the rest are ignored. */
+  searchTermsMax: 10,
   /** People search (`GET /api/users`): the query and the answers. */
   userSearchQueryMaxLength: 64,
   userSearchMax: 20,

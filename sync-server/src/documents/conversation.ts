@@ -5,6 +5,7 @@ import {
   epochState,
   highestVersions,
   keyValue,
+  LIMITS,
   type ConversationMeta,
   type MessageEntry,
 } from '@parley/schema';
@@ -65,12 +66,13 @@ export function upsertEntries(doc: Y.Doc, entries: MessageEntry[]): void {
 }
 
 /**
- * Keeps the newest `windowSize` messages. Trims in batches (at 125 %) so a busy
- * conversation does not pay a delete per message.
+ * Keeps the newest `windowSize` messages. Trims in batches (past
+ * `LIMITS.windowTrimFactor` of the size) so a busy conversation does not pay a
+ * delete per message.
  */
 export function trimWindow(doc: Y.Doc, windowSize: number): void {
   const { messages } = conversationParts(doc);
-  if (messages.length <= Math.ceil(windowSize * 1.25)) return;
+  if (messages.length <= Math.ceil(windowSize * LIMITS.windowTrimFactor)) return;
   const items = messages.toArray();
   const seqs = [...new Set(items.map((e) => e.seq))].sort((a, b) => b - a);
   const cutoff = seqs[windowSize - 1];
