@@ -14,7 +14,7 @@ export const sourceConditions = {
 export default defineConfig({
   ...sourceConditions,
   test: {
-    include: ['schema/src/**/*.test.ts', 'sync-server/{src,test}/**/*.test.ts', 'media-server/{src,test}/**/*.test.ts', 'client/{src,test}/**/*.test.ts'],
+    include: ['schema/src/**/*.test.ts', 'scripts/**/*.test.mjs', 'sync-server/{src,test}/**/*.test.ts', 'media-server/{src,test}/**/*.test.ts', 'client/{src,test}/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -17,11 +17,14 @@ import { setTimeout, clearTimeout } from 'node:timers';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { buildPackagesIfStale, buildWebIfStale } from './build.mjs';
 import { formatLine } from './log-lines.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { ports } = require('../schema/src/services.json');
 
 const HEALTH_TIMEOUT_MS = Number(process.env.PARLEY_START_TIMEOUT_MS || 90_000);
 const STOP_TIMEOUT_MS = Number(process.env.PARLEY_STOP_TIMEOUT_MS || 20_000);
@@ -29,9 +32,9 @@ const STOP_TIMEOUT_MS = Number(process.env.PARLEY_STOP_TIMEOUT_MS || 20_000);
 const env = {
   ...process.env,
   PARLEY_DATA_DIR: path.resolve(process.env.PARLEY_DATA_DIR || './data'),
-  SYNC_PORT: process.env.SYNC_PORT || '1234',
-  MEDIA_PORT: process.env.MEDIA_PORT || '1080',
-  WEB_PORT: process.env.WEB_PORT || '5173',
+  SYNC_PORT: process.env.SYNC_PORT || String(ports.sync),
+  MEDIA_PORT: process.env.MEDIA_PORT || String(ports.media),
+  WEB_PORT: process.env.WEB_PORT || String(ports.web),
 };
 const json = process.env.PARLEY_LOG_FORMAT === 'json';
 const color = !json && process.stdout.isTTY && !process.env.NO_COLOR;

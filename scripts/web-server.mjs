@@ -3,7 +3,7 @@
 //
 //   node scripts/web-server.mjs
 //
-// WEB_PORT (5173), SYNC_PORT (1234), MEDIA_PORT (1080) as in CONTRACT.md.
+// WEB_PORT, SYNC_PORT, MEDIA_PORT as in CONTRACT.md (defaults in schema/src/services.json).
 // PARLEY_SYNC_UPSTREAMS / PARLEY_MEDIA_UPSTREAMS: comma-separated base URLs
 // (e.g. http://sync-1:1234,http://sync-2:1234) when the services run elsewhere;
 // requests and WebSockets go round-robin, skipping an upstream that refuses.
@@ -17,18 +17,14 @@ import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
+import { createRequire } from 'node:module';
 import { URL, fileURLToPath } from 'node:url';
 import pino from 'pino';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Routes and the service that answers them. Order matters: first prefix wins. */
-const ROUTES = [
-  { prefix: '/api', service: 'sync' },
-  { prefix: '/sync', service: 'sync' },
-  { prefix: '/files', service: 'media' },
-  { prefix: '/peer', service: 'media' },
-];
+/** Default ports, routes and the service that answers them (order matters: first prefix wins), shared with the services. */
+const { ports: PORTS, routes: ROUTES, httpKeepAliveMs: KEEP_ALIVE_MS } = createRequire(import.meta.url)('../schema/src/services.json');
 
 const MIME = {
   '.html': 'text/html; charset=utf-8',
@@ -58,12 +54,12 @@ export function loadWebConfig(env = process.env) {
   };
   const list = (value, fallback) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [fallback]).map((u) => new URL(u));
   return {
-    port: port(env.WEB_PORT, 5173),
+    port: port(env.WEB_PORT, PORTS.web),
     host: env.WEB_HOST || '0.0.0.0',
     dist: path.resolve(env.PARLEY_WEB_DIST || path.join(root, 'client/web/dist')),
     upstreams: {
-      sync: list(env.PARLEY_SYNC_UPSTREAMS, `http://127.0.0.1:${port(env.SYNC_PORT, 1234)}`),
-      media: list(env.PARLEY_MEDIA_UPSTREAMS, `http://127.0.0.1:${port(env.MEDIA_PORT, 1080)}`),
+      sync: list(env.PARLEY_SYNC_UPSTREAMS, `http://127.0.0.1:${port(env.SYNC_PORT, PORTS.sync)}`),
+      media: list(env.PARLEY_MEDIA_UPSTREAMS, `http://127.0.0.1:${port(env.MEDIA_PORT, PORTS.media)}`),
     },
     logLevel: env.LOG_LEVEL || 'info',
   };
@@ -86,7 +82,7 @@ export function createWebServer(config, log) {
     if (req.url === '/__parley/health') return json(res, 200, { ok: true });
     serveStatic(req, res);
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
 
   server.on('upgrade', (req, socket, head) => {
     const route = routeOf(req.url ?? '/');

@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import services from '../../schema/src/services.json' with { type: 'json' };
 
 // `npm start` builds with this config into client/web/dist and serves the result
 // (scripts/web-server.mjs). For work on the UI alone, `npx vite --config
 // client/web/vite.config.ts` serves it with hot reload and the same proxy routes,
 // against services started with `npm start`.
-const sync = `http://127.0.0.1:${process.env.SYNC_PORT || 1234}`;
-const media = `http://127.0.0.1:${process.env.MEDIA_PORT || 1080}`;
+const upstream = {
+  sync: `http://127.0.0.1:${process.env.SYNC_PORT || services.ports.sync}`,
+  media: `http://127.0.0.1:${process.env.MEDIA_PORT || services.ports.media}`,
+};
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -18,11 +21,6 @@ export default defineConfig({
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
   server: {
     port: 5174,
-    proxy: {
-      '/api': sync,
-      '/sync': { target: sync, ws: true },
-      '/files': media,
-      '/peer': { target: media, ws: true },
-    },
+    proxy: Object.fromEntries(services.routes.map((r) => [r.prefix, { target: upstream[r.service as keyof typeof upstream], ws: r.ws }])),
   },
 });

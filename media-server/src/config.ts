@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DEFAULT_PORTS } from '@parley/schema';
 import { port, readOrCreateSecret } from '@parley/schema/env';
 
 /** Every setting of the media-server, parsed once at start (CONTRACT.md, "Configuration"). */
@@ -18,7 +19,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return {
     dataDir,
     jwtSecret: overrides.jwtSecret ?? (env.JWT_SECRET || readOrCreateSecret(dataDir)),
-    port: port(env.MEDIA_PORT, 1080),
+    port: port(env.MEDIA_PORT, DEFAULT_PORTS.media),
     host: env.MEDIA_HOST || '0.0.0.0',
     logLevel: env.LOG_LEVEL || 'info',
     shutdownGraceMs: 10_000,

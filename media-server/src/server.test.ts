@@ -38,6 +38,13 @@ describe('media-server', () => {
     expect(typeof body.error.message).toBe('string');
   });
 
+  it('answers a wrong method with 405, Allow and METHOD_NOT_ALLOWED, as the sync-server does', async () => {
+    const res = await fetch(`${base}/health`, { method: 'POST' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(await res.json()).toEqual({ error: { code: 'METHOD_NOT_ALLOWED', message: expect.any(String) } });
+  });
+
   it('generates the shared JWT secret into the data folder when JWT_SECRET is unset', () => {
     const secret = fs.readFileSync(path.join(dataDir, 'jwt-secret'), 'utf8');
     expect(secret.length).toBeGreaterThanOrEqual(32);

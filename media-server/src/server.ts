@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ParleyError, type ErrorCode } from '@parley/schema';
+import { HTTP_KEEP_ALIVE_MS, ParleyError } from '@parley/schema';
 import type { MediaConfig } from './config.ts';
 import type { Logger } from './log.ts';
 
@@ -32,14 +32,14 @@ export function createMediaServer(config: MediaConfig, log: Logger): MediaServer
     }
   });
   // Browsers keep connections alive; a shutdown must not wait for idle ones.
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
 
   function route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://media.invalid');
     if (url.pathname === '/health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
-        return sendError(res, new ParleyError('BAD_REQUEST', `${req.method} is not allowed here`), 405);
+        return sendError(res, new ParleyError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use GET or HEAD`));
       }
       return sendJson(res, 200, { ok: true });
     }
@@ -85,7 +85,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(payload);
 }
 
-function sendError(res: http.ServerResponse, error: ParleyError, status: number = error.status): void {
-  const code: ErrorCode = error.code;
-  sendJson(res, status, { error: { code, message: error.message } });
+function sendError(res: http.ServerResponse, error: ParleyError): void {
+  sendJson(res, error.status, { error });
 }

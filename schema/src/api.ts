@@ -1,4 +1,4 @@
-import type { ConversationStatus, Role } from './commands.ts';
+import type { ConversationStatus, ConversationType, Role } from './commands.ts';
 import type { ConversationContext, Message } from './documents.ts';
 
 /** REST payloads (docs/api.md). */
@@ -25,7 +25,7 @@ export interface Member extends User {
 
 export interface ConversationSummary {
   id: string;
-  type: 'direct' | 'group' | 'context';
+  type: ConversationType;
   title: string | null;
   avatarUrl: string | null;
   status: ConversationStatus;

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
 import type { ParleyErrorBody } from './errors.ts';
+import { clientId } from './ids.ts';
 
 /**
  * Commands a client appends to the `outbox` of its own user document
- * (docs/protocol.md, rules O1–O12). The same shapes are accepted by the REST
+ * (docs/protocol.md, rules O1–O11). The same shapes are accepted by the REST
  * endpoints that change a conversation, so there is one path for every write.
  */
 
-/** Client-generated ids (UUIDv7 recommended): also the idempotency key. */
-export const clientId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'an id of 8–64 letters, digits, - or _');
 const serverId = z.string().min(1).max(64);
 const timestamp = z.number().int().nonnegative();
 
@@ -20,6 +19,9 @@ export const SENDABLE_KINDS = ['text', 'image', 'video', 'file'] as const;
 
 export const ROLES = ['owner', 'admin', 'member'] as const;
 export type Role = (typeof ROLES)[number];
+
+export const CONVERSATION_TYPES = ['direct', 'group', 'context'] as const;
+export type ConversationType = (typeof CONVERSATION_TYPES)[number];
 
 export const CONVERSATION_STATUSES = ['active', 'expired', 'closed'] as const;
 export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];

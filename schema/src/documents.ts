@@ -1,6 +1,8 @@
 import * as Y from 'yjs';
 import { YKeyValue } from 'y-utility/y-keyvalue';
-import type { Command, CommandResult, ConversationStatus, Media, MessageKind, Role } from './commands.ts';
+import type { Command, CommandResult, ConversationStatus, ConversationType, Media, MessageKind, Role } from './commands.ts';
+import { isId } from './ids.ts';
+import { highestVersions } from './versions.ts';
 
 /**
  * The layout of Parley's two kinds of Yjs document (docs/protocol.md, "Documents").
@@ -14,9 +16,11 @@ export const userDocName = (id: string) => `user:${id}`;
 export type DocRef = { kind: 'conversation'; id: string } | { kind: 'user'; id: string };
 
 export function parseDocName(name: string): DocRef | null {
-  const m = /^(conversation|user):([A-Za-z0-9_-]{1,64})$/.exec(name);
-  if (!m) return null;
-  return { kind: m[1] as 'conversation' | 'user', id: m[2]! };
+  const colon = name.indexOf(':');
+  const kind = name.slice(0, colon);
+  const id = name.slice(colon + 1);
+  if ((kind !== 'conversation' && kind !== 'user') || !isId(id)) return null;
+  return { kind, id };
 }
 
 export interface ReplyPreview {
@@ -74,7 +78,7 @@ export interface ConversationContext {
 
 export interface ConversationMeta {
   id: string;
-  type: 'direct' | 'group' | 'context';
+  type: ConversationType;
   title: string | null;
   avatarUrl: string | null;
   members: MemberInfo[];
@@ -166,11 +170,7 @@ export function epochState(doc: Y.Doc): { epoch: number | null; stale: boolean }
  * Several server instances may append concurrently, so array position means nothing.
  */
 export function windowMessages(doc: Y.Doc): MessageEntry[] {
-  const byId = new Map<string, MessageEntry>();
-  for (const entry of conversationParts(doc).messages) {
-    const seen = byId.get(entry.id);
-    if (!seen || entry.v > seen.v) byId.set(entry.id, entry);
-  }
+  const byId = highestVersions(conversationParts(doc).messages, (entry) => entry.v);
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 

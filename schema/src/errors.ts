@@ -1,3 +1,5 @@
+import { statusOf } from './http.ts';
+
 /**
  * One error shape for REST answers, sync results and SDK callbacks.
  * Codes are stable: clients switch on them, so never rename one.
@@ -56,7 +58,7 @@ export class ParleyError extends Error {
   }
 
   get status(): number {
-    return ERROR_CODES[this.code] || 500;
+    return statusOf(this.code);
   }
 
   toJSON(): ParleyErrorBody {

@@ -17,15 +17,35 @@ export const LIMITS = {
   editWindowMs: 24 * 60 * 60 * 1000,
   /** Messages kept in a conversation document; older ones live in the index only. */
   windowSize: 200,
+  /** A window is trimmed back to `windowSize` once it holds this many times as many entries (rule D2). */
+  windowTrimFactor: 1.25,
   /** Results kept in a user document (CONTRACT: at least 500). */
   resultsKept: 500,
+  /** Results beyond `resultsKept` are trimmed once this many have piled up (rule O3). */
+  resultsTrimBatch: 50,
   historyPageDefault: 50,
   historyPageMax: 200,
+  searchPageDefault: 20,
   searchPageMax: 100,
+  searchQueryMaxLength: 200,
+  /** Words of a search text that count; the rest are ignored. */
+  searchTermsMax: 10,
+  /** People search (`GET /api/users`): the query and the answers. */
+  userSearchQueryMaxLength: 64,
+  userSearchMax: 20,
+  /** Characters of a quoted message in a reply's preview. */
+  replyPreviewLength: 200,
   reactionMaxLength: 32,
+  /** Distinct emoji on one message. */
+  reactionKindsMax: 50,
+  /** Every id; ids a client makes are at least `clientIdMinLength` long. */
+  idMaxLength: 64,
+  clientIdMinLength: 8,
   mediaUrlMaxLength: 2048,
   /** REST bodies. */
   jsonBodyMaxBytes: 64 * 1024,
+  /** One WebSocket message (a whole document sync may be large). */
+  websocketMaxPayloadBytes: 8 * 1024 * 1024,
   /** Outbox commands per user: a token bucket. */
   commandRatePerSecond: 20,
   commandBurst: 200,

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LIMITS } from '@parley/schema';
+import { DEFAULT_PORTS, LIMITS } from '@parley/schema';
 import { port, positiveInt, readOrCreateSecret } from '@parley/schema/env';
 
 /** Every setting of the sync-server, parsed once at start (CONTRACT.md, "Configuration"). */
@@ -37,7 +37,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     jwtSecret: env.JWT_SECRET || readOrCreateSecret(dataDir),
-    port: port(env.SYNC_PORT, 1234),
+    port: port(env.SYNC_PORT, DEFAULT_PORTS.sync),
     host: env.SYNC_HOST || '0.0.0.0',
     logLevel: env.LOG_LEVEL || 'info',
     windowSize: positiveInt(env.PARLEY_WINDOW_SIZE, LIMITS.windowSize),

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
 import { openStore, type Store } from '@parley/schema/db';
+import { LIMITS, ParleyError } from '@parley/schema';
 import type { SyncConfig } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createTokenService } from './auth/tokens.ts';
@@ -71,7 +72,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     debounce: config.storeDebounceMs,
     maxDebounce: config.storeDebounceMs * 5,
     extensions,
-    websocketOptions: { maxPayload: 8 * 1024 * 1024 },
+    websocketOptions: { maxPayload: LIMITS.websocketMaxPayloadBytes },
     async onUpgrade({ request, socket }) {
       const path = new URL(request.url ?? '/', 'http://x').pathname;
       if (path !== SYNC_PATH && path !== `${SYNC_PATH}/`) {
@@ -124,8 +125,9 @@ async function handle(api: (req: IncomingMessage, res: ServerResponse) => Promis
   } catch (error) {
     log.error({ err: error }, 'request failed');
     if (!res.headersSent) {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error' } }));
+      const internal = new ParleyError('INTERNAL', 'internal error');
+      res.writeHead(internal.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: internal }));
     }
     return true;
   }

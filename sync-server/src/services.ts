@@ -17,7 +17,7 @@ export interface Services {
 
 export interface CommandExecutor {
   /**
-   * Validates and applies one command for `actorId` (docs/protocol.md, O1–O12):
+   * Validates and applies one command for `actorId` (docs/protocol.md, O1–O11):
    * the index row, the conversation document and the inboxes of connected members.
    * Never throws for a refused command: it answers `failed` with a code.
    */

@@ -1,5 +1,5 @@
 import {
-  keyValue, ParleyError, userDocName, userParts,
+  keyValue, LIMITS, ParleyError, parseStateless, userDocName, userParts,
   type AuthResponse, type Command, type ConversationDetail, type ConversationSettings, type ConversationStatus, type ConversationSummary,
   type Draft, type HistoryPage, type InboxEntry, type Role, type SearchHit, type User,
 } from '@parley/schema';
@@ -26,7 +26,6 @@ import { indexedDbStorage } from './storage/indexeddb.ts';
 import { memoryStorage } from './storage/memory.ts';
 import type { ClientStorage } from './storage/types.ts';
 import { Connection } from './sync/Connection.ts';
-import { parseStateless, STATELESS } from './sync/stateless.ts';
 import { SyncedDoc, type SyncedDocContext } from './sync/SyncedDoc.ts';
 import { TabHub } from './tabs/TabRelay.ts';
 
@@ -426,7 +425,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   }
 
   /** One page of history from the server, oldest first (seq < before). */
-  getHistory(conversationId: string, before?: number, limit = 50): Promise<HistoryPage> {
+  getHistory(conversationId: string, before?: number, limit: number = LIMITS.historyPageDefault): Promise<HistoryPage> {
     const q = new URLSearchParams({ limit: String(limit) });
     if (before !== undefined) q.set('before', String(before));
     return this.rest.get<HistoryPage>(`/conversations/${encodeURIComponent(conversationId)}/messages?${q}`);
@@ -596,7 +595,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private onStateless(payload: string): void {
     const msg = parseStateless(payload);
     if (!msg) return;
-    if (msg.type === STATELESS.pong) this.connection.pong(msg.t);
+    if (msg.type === 'pong') this.connection.pong(msg.t);
     else if (this.presence.apply(msg)) this.conversations.changed();
   }
 

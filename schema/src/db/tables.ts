@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { ConversationType } from '../commands.ts';
 
 /** The index: one row type per table. Times are epoch milliseconds. */
 
@@ -28,7 +29,7 @@ export interface ContactsTable {
 
 export interface ConversationsTable {
   id: string;
-  type: 'direct' | 'group' | 'context';
+  type: ConversationType;
   title: string | null;
   avatar_url: string | null;
   /** Direct conversations: the two member ids, sorted and joined; unique. */

@@ -1,7 +1,7 @@
-import { LIMITS, type Command, type ErrorCode, type Media, type Role, type SystemEvent } from '@parley/schema';
+import { LIMITS, type Command, type ConversationStatus, type ConversationType, type ErrorCode, type Media, type Role, type SystemEvent } from '@parley/schema';
 
 /**
- * The pure core of every write (docs/protocol.md, O6–O12): from the facts the
+ * The pure core of every write (docs/protocol.md, O6): from the facts the
  * executor loaded and one command, the changes to make or the reason to refuse.
  * No I/O and no clock: `facts.now` is the time.
  */
@@ -22,8 +22,8 @@ export interface Facts {
   actorId: string;
   conversation: {
     id: string;
-    type: 'direct' | 'group' | 'context';
-    status: 'active' | 'expired' | 'closed';
+    type: ConversationType;
+    status: ConversationStatus;
     title: string | null;
     avatarUrl: string | null;
     lastSeq: number;
@@ -63,7 +63,6 @@ export type Decision =
 
 const refuse = (code: ErrorCode, message: string): Decision => ({ ok: false, code, message });
 const isAdmin = (role: Role | undefined) => role === 'owner' || role === 'admin';
-const MAX_REACTION_KINDS = 50;
 
 export function decide(facts: Facts, command: Command): Decision {
   const { conversation } = facts;
@@ -190,8 +189,8 @@ function react(facts: Facts, type: 'react' | 'unreact', emoji: string, target: M
   const had = users.has(facts.actorId);
   if (type === 'react' ? had : !had) return { ok: true, seq: target.seq, effects: [] };
   if (type === 'react') {
-    if (!reactions[emoji] && Object.keys(reactions).length >= MAX_REACTION_KINDS) {
-      return refuse('PAYLOAD_TOO_LARGE', `at most ${MAX_REACTION_KINDS} different reactions per message`);
+    if (!reactions[emoji] && Object.keys(reactions).length >= LIMITS.reactionKindsMax) {
+      return refuse('PAYLOAD_TOO_LARGE', `at most ${LIMITS.reactionKindsMax} different reactions per message`);
     }
     users.add(facts.actorId);
   } else {

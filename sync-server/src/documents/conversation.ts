@@ -3,7 +3,9 @@ import { writeAs } from './writers.ts';
 import {
   conversationParts,
   epochState,
+  highestVersions,
   keyValue,
+  LIMITS,
   type ConversationMeta,
   type MessageEntry,
 } from '@parley/schema';
@@ -42,11 +44,8 @@ export function buildConversation(doc: Y.Doc, projection: ConversationProjection
 export function windowShortfall(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): string | null {
   const state = epochState(doc);
   if (state.stale || state.epoch !== epoch) return `epoch ${JSON.stringify(conversationParts(doc).epoch.toArray())}, index says ${epoch}`;
-  const have = new Map<string, number>();
-  for (const entry of conversationParts(doc).messages) {
-    have.set(entry.id, Math.max(entry.v, have.get(entry.id) ?? 0));
-  }
-  const missing = expected.filter((e) => (have.get(e.id) ?? 0) < e.v);
+  const have = highestVersions(conversationParts(doc).messages, (entry) => entry.v);
+  const missing = expected.filter((e) => (have.get(e.id)?.v ?? 0) < e.v);
   if (missing.length === 0) return null;
   const positions = missing.slice(0, 5).map((e) => expected.indexOf(e)).join(', ');
   return `${missing.length} of the newest ${expected.length} messages missing or old (newest-first positions ${positions}), e.g. ${missing[0]!.id}@${missing[0]!.v}`;
@@ -67,12 +66,13 @@ export function upsertEntries(doc: Y.Doc, entries: MessageEntry[]): void {
 }
 
 /**
- * Keeps the newest `windowSize` messages. Trims in batches (at 125 %) so a busy
- * conversation does not pay a delete per message.
+ * Keeps the newest `windowSize` messages. Trims in batches (past
+ * `LIMITS.windowTrimFactor` of the size) so a busy conversation does not pay a
+ * delete per message.
  */
 export function trimWindow(doc: Y.Doc, windowSize: number): void {
   const { messages } = conversationParts(doc);
-  if (messages.length <= Math.ceil(windowSize * 1.25)) return;
+  if (messages.length <= Math.ceil(windowSize * LIMITS.windowTrimFactor)) return;
   const items = messages.toArray();
   const seqs = [...new Set(items.map((e) => e.seq))].sort((a, b) => b - a);
   const cutoff = seqs[windowSize - 1];

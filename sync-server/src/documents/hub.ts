@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import type { Document, Hocuspocus, DirectConnection } from '@hocuspocus/server';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import { conversationDocName } from '@parley/schema';
+import { CLOSE, conversationDocName } from '@parley/schema';
 import type { ConversationWriter } from '../commands/executor.ts';
 import type { Logger } from '../log.ts';
 import { loadEntries, loadMeta, loadReads, loadWindow, windowVersions } from '../index/projection.ts';
@@ -39,7 +39,7 @@ export class DocumentHub implements ConversationWriter {
     private readonly windowSize: number,
     private readonly log: Logger,
     /** How long a document the server wrote stays open after its last write. */
-    private readonly idleMs = 30_000,
+    private readonly idleMs: number,
   ) {}
 
   attach(instance: Hocuspocus) {
@@ -152,7 +152,7 @@ export class DocumentHub implements ConversationWriter {
     if (!document) return;
     const gone = new Set(userIds);
     for (const connection of document.getConnections()) {
-      if (gone.has((connection.context as { userId?: string }).userId ?? '')) connection.close({ code: 4403, reason: 'NOT_A_MEMBER' });
+      if (gone.has((connection.context as { userId?: string }).userId ?? '')) connection.close(CLOSE.notAMember);
     }
   }
 

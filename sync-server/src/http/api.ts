@@ -50,11 +50,8 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
     const match = router.match(req.method ?? 'GET', url.pathname.slice('/api'.length));
     if (match.kind === 'none') throw new ParleyError('NOT_FOUND', `no endpoint ${url.pathname}`);
     if (match.kind === 'wrongMethod') {
-      return {
-        status: 405,
-        headers: { Allow: match.allowed.join(', ') },
-        body: { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not allowed here; use ${match.allowed.join(' or ')}` } },
-      };
+      const error = new ParleyError('METHOD_NOT_ALLOWED', `${req.method} is not allowed here; use ${match.allowed.join(' or ')}`);
+      return { status: error.status, headers: { Allow: match.allowed.join(', ') }, body: { error } };
     }
 
     const userId = match.route.auth === false ? '' : await services.tokens.verifyAccess(bearer(req));
@@ -82,7 +79,8 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
       return { status: error.status, headers, body: { error: error.toJSON() } };
     }
     log.error({ err: error, method: req.method, path: url.pathname }, 'API request failed');
-    return { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } } };
+    const internal = new ParleyError('INTERNAL', 'internal error');
+    return { status: internal.status, body: { error: internal } };
   }
 }
 

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { v7 as uuidv7 } from 'uuid';
 import {
   CONVERSATION_STATUSES,
-  ERROR_CODES,
   LIMITS,
   ParleyError,
   commandSchema,
+  statusOf,
   type Command,
   type Role,
 } from '@parley/schema';
@@ -208,8 +208,7 @@ async function run(ctx: RequestContext, commands: Command[]) {
   for (const cmd of commands) {
     const result = await ctx.services.commands.execute(ctx.userId, cmd);
     if (result.status === 'failed') {
-      const status = ERROR_CODES[result.code] || 500;
-      throw new ParleyError(status === 500 ? 'INTERNAL' : result.code, result.message);
+      throw new ParleyError(statusOf(result.code) >= 500 ? 'INTERNAL' : result.code, result.message);
     }
   }
   if (commands.some((c) => c.type === 'leave')) return { status: 204 };

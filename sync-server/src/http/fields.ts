@@ -3,8 +3,7 @@ import { LIMITS } from '@parley/schema';
 
 /** Request fields shared by several route files; each file keeps its own body schemas. */
 
-/** User and conversation ids: UUIDv7 here, but any id of these characters is accepted. */
-export const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1–64 letters, digits, - or _');
+export { idField as id } from '@parley/schema';
 
 export const displayName = z.string().trim().min(1).max(LIMITS.displayNameMaxLength);
 

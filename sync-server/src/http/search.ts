@@ -5,9 +5,8 @@ import { searchMessages } from '../index/search.ts';
 import { id, queryInt } from './fields.ts';
 import type { Route } from './router.ts';
 
-const SEARCH_PAGE_DEFAULT = 20;
 const searchQuery = z.object({
-  q: z.string().trim().min(1, 'give a search text').max(200),
+  q: z.string().trim().min(1, 'give a search text').max(LIMITS.searchQueryMaxLength),
   conversationId: id.optional(),
   limit: queryInt(1, LIMITS.searchPageMax),
 });
@@ -21,7 +20,7 @@ export function searchRoutes(): Route[] {
         const { q, conversationId, limit } = ctx.query(searchQuery);
         const { store } = ctx.services;
         if (conversationId !== undefined) await requireMember(store.db, conversationId, ctx.userId);
-        const items = await searchMessages(store, ctx.userId, { q, conversationId, limit: limit ?? SEARCH_PAGE_DEFAULT });
+        const items = await searchMessages(store, ctx.userId, { q, conversationId, limit: limit ?? LIMITS.searchPageDefault });
         return { status: 200, body: { items } };
       },
     },

@@ -1,13 +1,12 @@
 import { z } from 'zod';
-import { ParleyError } from '@parley/schema';
+import { LIMITS, ParleyError } from '@parley/schema';
 import { addContact, listContacts, removeContact } from '../index/contacts.ts';
 import { withOnline } from '../index/conversations.ts';
 import { searchUsers, toUser, userById } from '../index/users.ts';
 import { id } from './fields.ts';
 import type { Route } from './router.ts';
 
-const USER_SEARCH_MAX = 20;
-const searchQuery = z.object({ q: z.string().max(64).default('') });
+const searchQuery = z.object({ q: z.string().max(LIMITS.userSearchQueryMaxLength).default('') });
 const contactBody = z.object({ userId: id });
 
 export function userRoutes(): Route[] {
@@ -18,7 +17,7 @@ export function userRoutes(): Route[] {
       handler: async (ctx) => {
         const { q } = ctx.query(searchQuery);
         const term = q.trim();
-        const rows = term ? await searchUsers(ctx.services.store.db, term, USER_SEARCH_MAX) : [];
+        const rows = term ? await searchUsers(ctx.services.store.db, term, LIMITS.userSearchMax) : [];
         return { status: 200, body: { items: rows.map(toUser) } };
       },
     },

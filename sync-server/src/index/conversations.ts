@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationsTable, Database, MembersTable } from '@parley/schema/db';
 import { ParleyError, type ConversationDetail, type ConversationSummary, type Member, type Role, type SystemEvent, type User } from '@parley/schema';
+import { currentMembers } from './members.ts';
 import { appendMessage, rowToMessage, withReplies } from './messages.ts';
 import { isUniqueViolation } from './errors.ts';
 import { toUser } from './users.ts';
@@ -266,12 +267,9 @@ export async function conversationDetail(db: Db, userId: string, conversationId:
   await requireMember(db, conversationId, userId);
   const [summary] = await conversationSummaries(db, userId, isOnline, conversationId);
   if (!summary) throw new ParleyError('NOT_A_MEMBER', 'you are not a member of this conversation');
-  const rows = await db
-    .selectFrom('members as mb')
+  const rows = await currentMembers(db, conversationId)
     .innerJoin('users as u', 'u.id', 'mb.user_id')
     .select(['u.id', 'u.username', 'u.display_name', 'u.avatar_url', 'mb.role', 'mb.joined_at', 'mb.last_read_seq'])
-    .where('mb.conversation_id', '=', conversationId)
-    .where('mb.left_at', 'is', null)
     .orderBy('mb.joined_at')
     .orderBy('u.username')
     .execute();

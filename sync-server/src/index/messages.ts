@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, MessagesTable } from '@parley/schema/db';
-import type { Media, Message, MessageEntry, MessageKind, ReplyPreview, SystemEvent } from '@parley/schema';
+import { LIMITS, type Media, type Message, type MessageEntry, type MessageKind, type ReplyPreview, type SystemEvent } from '@parley/schema';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -57,7 +57,7 @@ export function replyPreview(row: Row): ReplyPreview {
     seq: Number(row.seq),
     senderId: row.sender_id,
     kind: row.kind as MessageKind,
-    text: row.recalled_at ? '' : row.text.slice(0, 200),
+    text: row.recalled_at ? '' : row.text.slice(0, LIMITS.replyPreviewLength),
   };
 }
 

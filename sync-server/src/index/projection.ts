@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import type { ConversationMeta, MessageEntry } from '@parley/schema';
+import { currentMembers } from './members.ts';
 import { rowToEntry, withReplies } from './messages.ts';
 
 /** Reads from the index what a conversation document projects (docs/protocol.md, D2). */
@@ -8,14 +9,7 @@ import { rowToEntry, withReplies } from './messages.ts';
 export async function loadMeta(db: Kysely<Database>, conversationId: string): Promise<ConversationMeta | null> {
   const row = await db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst();
   if (!row) return null;
-  const members = await db
-    .selectFrom('members')
-    .select(['user_id', 'role'])
-    .where('conversation_id', '=', conversationId)
-    .where('left_at', 'is', null)
-    .orderBy('joined_at')
-    .orderBy('user_id')
-    .execute();
+  const members = await currentMembers(db, conversationId).select(['mb.user_id', 'mb.role']).orderBy('mb.joined_at').orderBy('mb.user_id').execute();
   return {
     id: row.id,
     type: row.type,
@@ -38,12 +32,7 @@ export function effectiveStatus(row: { status: ConversationMeta['status']; expir
 }
 
 export async function loadReads(db: Kysely<Database>, conversationId: string): Promise<Record<string, number>> {
-  const rows = await db
-    .selectFrom('members')
-    .select(['user_id', 'last_read_seq'])
-    .where('conversation_id', '=', conversationId)
-    .where('left_at', 'is', null)
-    .execute();
+  const rows = await currentMembers(db, conversationId).select(['mb.user_id', 'mb.last_read_seq']).execute();
   return Object.fromEntries(rows.map((r) => [r.user_id, Number(r.last_read_seq)]));
 }
 

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, Store } from '@parley/schema/db';
-import type { SearchHit } from '@parley/schema';
+import { LIMITS, type SearchHit } from '@parley/schema';
 import { rowToMessage, withReplies } from './messages.ts';
 
 /**
@@ -19,7 +19,6 @@ export interface SearchOptions {
   limit: number;
 }
 
-const MAX_TERMS = 10;
 /** Trigram FTS (SQLite) and our MySQL rule both need three characters. */
 const FTS_MIN_CHARS = 3;
 /** innodb_ft_max_token_size's default. */
@@ -33,7 +32,7 @@ const WORD = /^[\p{L}\p{N}_]+$/u;
 const UNSEGMENTED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Thai}]/u;
 
 export function searchTerms(q: string): string[] {
-  return [...new Set(q.trim().split(/\s+/u).filter((t) => t.length > 0))].slice(0, MAX_TERMS);
+  return [...new Set(q.trim().split(/\s+/u).filter((t) => t.length > 0))].slice(0, LIMITS.searchTermsMax);
 }
 
 export async function searchMessages(store: Store, userId: string, options: SearchOptions): Promise<SearchHit[]> {

@@ -199,6 +199,6 @@ function appendResults(doc: Y.Doc, added: CommandResult[]) {
     results.push(added.map(storedResult));
     // Rule O3: the last LIMITS.resultsKept results stay; older ones go in batches.
     const excess = results.length - LIMITS.resultsKept;
-    if (excess >= 50) results.delete(0, excess);
+    if (excess >= LIMITS.resultsTrimBatch) results.delete(0, excess);
   });
 }

@@ -1,7 +1,7 @@
 import type { Hocuspocus, Connection } from '@hocuspocus/server';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import { userDocName } from '@parley/schema';
+import { encodeStateless, userDocName } from '@parley/schema';
 import type { PresenceView } from '../services.ts';
 import type { Logger } from '../log.ts';
 import type { Bus } from '../cluster/bus.ts';
@@ -37,7 +37,7 @@ export class Presence implements PresenceView {
      * The throttle: a user is announced offline only after this long without a
      * connection, so a reload or a short network drop tells nobody anything.
      */
-    private readonly offlineGraceMs = 5000,
+    private readonly offlineGraceMs: number,
   ) {
     bus.subscribe('presence', (message: PresenceMessage, from) => {
       if (from === bus.instance) return;
@@ -71,7 +71,7 @@ export class Presence implements PresenceView {
       this.leaving.delete(userId);
     }
     const peers = await this.peersOf(userId);
-    connection.sendStateless(JSON.stringify({ type: 'presenceSnapshot', online: peers.filter((p) => this.isOnline(p)) }));
+    connection.sendStateless(encodeStateless({ type: 'presenceSnapshot', online: peers.filter((p) => this.isOnline(p)) }));
     // Back within the grace period: the peers never heard otherwise.
     if (count === 1 && !returning) this.announce({ userId, online: true, peers, transition: true });
   }
@@ -119,7 +119,7 @@ export class Presence implements PresenceView {
   /** Tells the peers whose user documents are loaded here. */
   private deliver({ userId, peers }: PresenceMessage) {
     // Another instance may still hold a connection of this user: report the overall state.
-    const text = JSON.stringify({ type: 'presence', userId, online: this.isOnline(userId) });
+    const text = encodeStateless({ type: 'presence', userId, online: this.isOnline(userId) });
     for (const peer of peers) this.instance?.documents.get(userDocName(peer))?.broadcastStateless(text);
     this.log.debug({ userId, peers: peers.length }, 'presence');
   }

@@ -2,13 +2,14 @@ import type { Extension, Connection } from '@hocuspocus/server';
 import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import { ParleyError, parseDocName, type DocRef } from '@parley/schema';
+import { encodeStateless, ParleyError, parseDocName, parseStateless, type DocRef } from '@parley/schema';
 import type { TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../log.ts';
 import type { DocumentHub } from '../documents/hub.ts';
 import type { OutboxProcessor } from '../outbox/processor.ts';
 import type { Inbox } from '../inbox/inbox.ts';
 import type { Presence } from '../presence/presence.ts';
+import { currentMembers } from '../index/members.ts';
 
 export interface SyncContext {
   userId: string | null;
@@ -112,13 +113,8 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
 
     async onStateless({ payload, connection, documentName }) {
       if (!documentName.startsWith('user:')) return;
-      let message: { type?: unknown; t?: unknown };
-      try {
-        message = JSON.parse(payload);
-      } catch {
-        return;
-      }
-      if (message?.type === 'ping') connection.sendStateless(JSON.stringify({ type: 'pong', t: message.t ?? null }));
+      const message = parseStateless(payload);
+      if (message?.type === 'ping') connection.sendStateless(encodeStateless({ type: 'pong', t: message.t }));
     },
 
     async onDestroy() {
@@ -144,12 +140,6 @@ async function authorize(db: Kysely<Database>, userId: string, ref: DocRef) {
     if (ref.id !== userId) throw denied('FORBIDDEN', 'a user document opens for its owner only');
     return;
   }
-  const member = await db
-    .selectFrom('members')
-    .select('role')
-    .where('conversation_id', '=', ref.id)
-    .where('user_id', '=', userId)
-    .where('left_at', 'is', null)
-    .executeTakeFirst();
+  const member = await currentMembers(db, ref.id).select('mb.role').where('mb.user_id', '=', userId).executeTakeFirst();
   if (!member) throw denied('NOT_A_MEMBER', 'you are not a member of this conversation');
 }

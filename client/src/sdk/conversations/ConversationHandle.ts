@@ -1,5 +1,5 @@
 import {
-  conversationDocName, conversationParts, readMeta, toMessage, windowMessages, ParleyError,
+  conversationDocName, conversationParts, highestVersions, readMeta, toMessage, windowMessages, LIMITS, ParleyError,
   type ConversationMeta, type HistoryPage, type Message,
 } from '@parley/schema';
 import type { Clock } from '../clock.ts';
@@ -40,7 +40,7 @@ export function historyKey(userId: string, conversationId: string): string {
 }
 
 /**
- * An open conversation: the live window of its document, history
+ * An open conversation (rules SDK-M1–SDK-M5): the live window of its document, history
  * pages from the REST API and the device cache, and the user's unconfirmed sends,
  * merged by message id and ordered by seq.
  */
@@ -140,10 +140,10 @@ export class ConversationHandle extends Emitter<ConversationEvents> {
   }
 
   /**
-   * One page (default 50) older than anything shown. Offline, the cached pages are
+   * One page (LIMITS.historyPageDefault) older than anything shown. Offline, the cached pages are
    * already in the list; this rejects with CONNECTION_FAILED and changes nothing.
    */
-  async loadOlder(limit = 50): Promise<{ added: number; hasMore: boolean }> {
+  async loadOlder(limit: number = LIMITS.historyPageDefault): Promise<{ added: number; hasMore: boolean }> {
     let oldest: number | undefined;
     for (const m of this.messages()) if (m.seq !== null && (oldest === undefined || m.seq < oldest)) oldest = m.seq;
     if (oldest === 1) {
@@ -151,12 +151,9 @@ export class ConversationHandle extends Emitter<ConversationEvents> {
       return { added: 0, hasMore: false };
     }
     const page = await this.host.fetchHistory(this.id, oldest, limit);
-    let added = 0;
-    for (const m of page.items) {
-      const seen = this.history.get(m.id);
-      if (!seen) added++;
-      if (!seen || m.version >= seen.version) this.history.set(m.id, m);
-    }
+    const before = this.history.size;
+    highestVersions(page.items, (m) => m.version, this.history);
+    const added = this.history.size - before;
     this.more = page.hasMore;
     this.invalidate();
     this.scheduleCache();
@@ -235,11 +232,7 @@ export class ConversationHandle extends Emitter<ConversationEvents> {
   }
 
   private async saveCache(): Promise<void> {
-    const byId = new Map(this.history);
-    for (const m of this.windowList()) {
-      const seen = byId.get(m.id);
-      if (!seen || m.version > seen.version) byId.set(m.id, m);
-    }
+    const byId = highestVersions(this.windowList(), (m) => m.version, new Map(this.history));
     const messages = [...byId.values()].sort((a, b) => a.seq - b.seq);
     try {
       await this.host.storage.set(this.cacheKey, { messages, hasMore: this.more } satisfies CachedHistory);

@@ -1,5 +1,5 @@
 import type { MemberInfo, Message, ParleyErrorBody, SendCommand } from '@parley/schema';
-import { RETRYABLE_CODES } from '@parley/schema';
+import { highestVersions, RETRYABLE_CODES } from '@parley/schema';
 
 export type MessageStatus = 'pending' | 'sent' | 'failed';
 
@@ -45,13 +45,7 @@ export interface MergeInput {
  *  SDK-M5 seq ≤ clearedBefore is hidden.
  */
 export function mergeMessages(input: MergeInput): ChatMessage[] {
-  const byId = new Map<string, Message>();
-  const take = (m: Message) => {
-    const seen = byId.get(m.id);
-    if (!seen || m.version > seen.version) byId.set(m.id, m);
-  };
-  for (const m of input.history) take(m);
-  for (const m of input.window) take(m);
+  const byId = highestVersions([...input.history, ...input.window], (m) => m.version);
 
   const cleared = input.clearedBefore ?? 0;
   const sent: ChatMessage[] = [];

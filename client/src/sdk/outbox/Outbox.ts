@@ -28,7 +28,7 @@ export interface OutboxHooks {
 }
 
 /**
- * The sending side of the user document (rules SDK-O1–4):
+ * The sending side of the user document (rules SDK-O1–SDK-O4):
  *  - a command is validated with the server's own parser before it is appended,
  *    so bad input fails locally with the server's code;
  *  - it is inserted by priority (SDK-Q1);

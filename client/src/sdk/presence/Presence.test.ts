@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStateless } from '../sync/stateless.ts';
+import { parseStateless } from '@parley/schema';
 import { Presence } from './Presence.ts';
 
 function presence() {

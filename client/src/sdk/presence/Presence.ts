@@ -1,4 +1,4 @@
-import { STATELESS, type StatelessMessage } from '../sync/stateless.ts';
+import type { StatelessMessage } from '@parley/schema';
 
 /**
  * Who is online, as the server reports it on the user document (docs/protocol.md
@@ -25,14 +25,14 @@ export class Presence {
 
   /** Applies a presence message; true if anyone's status changed. */
   apply(msg: StatelessMessage): boolean {
-    if (msg.type === STATELESS.presence) {
+    if (msg.type === 'presence') {
       if (msg.online === this.online.has(msg.userId)) return false;
       if (msg.online) this.online.add(msg.userId);
       else this.online.delete(msg.userId);
       this.changed(msg.userId, msg.online);
       return true;
     }
-    if (msg.type === STATELESS.presenceSnapshot) {
+    if (msg.type === 'presenceSnapshot') {
       const next = new Set(msg.online);
       const gone = [...this.online].filter((id) => !next.has(id));
       const came = [...next].filter((id) => !this.online.has(id));

@@ -1,8 +1,4 @@
-import { isErrorCode, ParleyError, type ErrorCode } from '@parley/schema';
-
-const BY_STATUS: Record<number, ErrorCode> = {
-  400: 'BAD_REQUEST', 401: 'AUTH_FAILED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 429: 'RATE_LIMITED',
-};
+import { codeOfStatus, isErrorCode, ParleyError, type ErrorCode } from '@parley/schema';
 
 export interface RestOptions {
   apiUrl: string;
@@ -83,7 +79,7 @@ export async function authRequest<T>(fetchImpl: typeof fetch, apiUrl: string, pa
 
 function errorFrom(status: number, json: unknown, what: string): ParleyError {
   const err = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-  const code: ErrorCode = isErrorCode(err?.code) ? err.code : BY_STATUS[status] ?? 'INTERNAL';
+  const code: ErrorCode = isErrorCode(err?.code) ? err.code : codeOfStatus(status);
   return new ParleyError(code, typeof err?.message === 'string' ? err.message : `${what}: HTTP ${status}`);
 }
 

@@ -1,15 +1,11 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import { isErrorCode, ParleyError } from '@parley/schema';
+import { CLOSE, encodeStateless, isErrorCode, ParleyError } from '@parley/schema';
 import type * as Y from 'yjs';
 import type { ResolvedConfig } from '../config.ts';
 import type { ConnectionState } from '../events.ts';
 import { Heartbeat } from '../heartbeat/Heartbeat.ts';
 import { Reconnector } from '../reconnect/Reconnector.ts';
 import { nextState, type ConnectionInput } from './lifecycle.ts';
-import { pingMessage } from './stateless.ts';
-
-/** Private-use close code (4000–4999) for a socket the heartbeat declared dead; 4408 reads as "request timeout". */
-const CLOSE_HEARTBEAT_TIMEOUT = 4408;
 
 export interface ConnectionHooks {
   state(state: ConnectionState, previous: ConnectionState): void;
@@ -63,7 +59,7 @@ export class Connection {
     this.heartbeat = new Heartbeat(config.heartbeat, config.clock, {
       ping: (t) => {
         if (!this.heartbeatProvider) return false;
-        this.heartbeatProvider.sendStateless(pingMessage(t));
+        this.heartbeatProvider.sendStateless(encodeStateless({ type: 'ping', t }));
         return true;
       },
       sent: (t) => this.hooks.heartbeatSent(t),
@@ -223,7 +219,7 @@ export class Connection {
     const ws = this.ws;
     if (!ws) return;
     const socket = ws.webSocket as unknown as { terminate?: () => void } | null;
-    ws.onClose({ event: { code: CLOSE_HEARTBEAT_TIMEOUT, reason } } as never);
+    ws.onClose({ event: { code: CLOSE.timeout, reason } } as never);
     socket?.terminate?.();
   }
 
