@@ -4,7 +4,8 @@
 //
 //   node scripts/check-rule-ids.mjs [root]
 //
-// A definition is a list item that starts with the id in bold: `- **O4** …`.
+// A definition is a list item or a table row that starts with the id in bold:
+// `- **O4** …`, `| **SDK-C1** | … |`.
 // A citation is an id list (`O4`, `R1, R2`, `P1–P3`, `SDK-M1–SDK-M5`, `E1–3`)
 //   - after the word rule or rules: `rule O4`, `rules SDK-M1–SDK-M5`;
 //   - alone in parentheses: `(E2)`, `(R1, R2)`;
@@ -29,7 +30,7 @@ const CITATIONS = [
   new RegExp(String.raw`docs\/(?:protocol|sdk)\.md,?\s+(${LIST})`, 'g'),
   new RegExp(String.raw`(?:\b(?:it|test|describe)(?:\.\w+)*\(\s*['"\x60]|\/\/\s*|\/\*\*?\s*|^\s*\*\s*)(${LIST}):`, 'gm'),
 ];
-const DEFINITION = new RegExp(String.raw`^\s*[-*]\s+\*\*(${ONE_ID})\*\*`, 'gm');
+const DEFINITION = new RegExp(String.raw`^\s*(?:[-*]|\|)\s+\*\*(${ONE_ID})\*\*`, 'gm');
 
 const SOURCE = /\.(?:ts|tsx|mts|js|mjs|cjs)$/;
 const SKIP = new Set(['node_modules', '.git', 'dist', 'data', 'results', 'coverage']);

@@ -64,6 +64,11 @@ describe('checkRuleIds', () => {
     expect(checkRuleIds(root)).toEqual([]);
   });
 
+  it('reads a definition from a table row too', () => {
+    const root = tree({ ...docs('', '| id | what |\n|---|---|\n| **SDK-X1** | a state change |\n'), 'src/a.ts': cite('SDK-X1') });
+    expect(checkRuleIds(root)).toEqual([]);
+  });
+
   it('fails on a citation that no doc defines, naming the file and line', () => {
     const root = tree({ ...docs(item('X1'), ''), 'src/a.ts': cite('X1') + cite('X7') });
     expect(checkRuleIds(root)).toEqual(['src/a.ts:2: cites X7, which docs/protocol.md and docs/sdk.md do not define']);
