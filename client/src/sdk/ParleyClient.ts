@@ -388,14 +388,12 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   /** Marks read up to `seq` (default: the newest message this device knows). Skips what is already read. */
   async markRead(conversationId: string, seq?: number): Promise<Command | null> {
-    const { userDoc, inbox } = await this.ready();
+    const { outbox, inbox } = await this.ready();
     const known = this.open.get(conversationId)?.handle.lastSeq() ?? 0;
     const entry = inbox.get(conversationId);
     const target = seq ?? Math.max(known, entry?.lastSeq ?? 0);
     if (target <= (entry?.readSeq ?? 0)) return null;
-    // Reads the outbox directly: to move into Outbox (a "read already queued" query) at merge.
-    const queued = userParts(userDoc.doc).outbox.toArray().some((c) => c.type === 'read' && c.conversationId === conversationId && c.seq >= target);
-    if (queued) return null;
+    if (outbox.readQueued(conversationId, target)) return null;
     return this.command({ type: 'read', conversationId, seq: target });
   }
 

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import type { Command, CommandResult, ErrorCode } from '@parley/schema';
 import type { CommandExecutor, ExecuteOptions, InboxNotifier, PresenceView } from '../services.ts';
+import { currentMembers } from '../index/members.ts';
 import { appendMessage } from '../index/messages.ts';
 import { isUniqueViolation } from '../index/errors.ts';
 import { effectiveStatus } from '../index/projection.ts';
@@ -110,7 +111,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
 
     if (committed.removed.length) deps.writer.evict(command.conversationId, committed.removed);
     // Unread counts and last messages change for every member on a new or changed message; a read changes the reader's.
-    const members = committed.messageIds.length || committed.meta ? await currentMembers(db, command.conversationId) : [];
+    const members = committed.messageIds.length || committed.meta ? await memberIds(db, command.conversationId) : [];
     const inboxUsers = members.length ? [...new Set([...members, ...committed.removed])] : Object.keys(committed.reads);
     if (committed.added.length) deps.presence.introduce(committed.added, members);
     // Not awaited: the inbox is a view that follows within a few ms; the result need not wait for it.
@@ -224,8 +225,8 @@ async function applyEffects(trx: Transaction<Database>, conversationId: string, 
   return c;
 }
 
-async function currentMembers(db: Kysely<Database>, conversationId: string): Promise<string[]> {
-  const rows = await db.selectFrom('members').select('user_id').where('conversation_id', '=', conversationId).where('left_at', 'is', null).execute();
+async function memberIds(db: Kysely<Database>, conversationId: string): Promise<string[]> {
+  const rows = await currentMembers(db, conversationId).select('mb.user_id').execute();
   return rows.map((r) => r.user_id);
 }
 
@@ -247,13 +248,13 @@ async function loadFacts(db: Kysely<Database>, actorId: string, command: Command
   const targetId = command.type === 'send' ? command.replyTo : 'messageId' in command ? command.messageId : undefined;
 
   // Independent look-ups, in parallel: on MySQL each one is a round trip.
-  let members = db.selectFrom('members').select(['user_id', 'role']).where('conversation_id', '=', conversationId).where('left_at', 'is', null);
-  if (command.type !== 'leave') members = members.where('user_id', 'in', [...named]);
+  let members = currentMembers(db, conversationId).select(['mb.user_id', 'mb.role']);
+  if (command.type !== 'leave') members = members.where('mb.user_id', 'in', [...named]);
   const [row, memberRows, count, m, users] = await Promise.all([
     db.selectFrom('conversations').selectAll().where('id', '=', conversationId).executeTakeFirst(),
-    members.orderBy('joined_at').orderBy('user_id').execute(),
+    members.orderBy('mb.joined_at').orderBy('mb.user_id').execute(),
     command.type === 'addMembers'
-      ? db.selectFrom('members').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', conversationId).where('left_at', 'is', null).executeTakeFirst()
+      ? currentMembers(db, conversationId).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
       : undefined,
     targetId ? db.selectFrom('messages').selectAll().where('id', '=', targetId).executeTakeFirst() : undefined,
     command.type === 'addMembers' ? db.selectFrom('users').select('id').where('id', 'in', command.userIds).execute() : [],

@@ -53,22 +53,22 @@ export class Outbox {
   /** Rule SDK-Q4: messageId → seq (null when only the window showed it), oldest first. */
   private readonly sent = new Map<string, number | null>();
   private saveTimer: unknown = null;
-  private readonly storageKey: string;
+  private readonly keys: ReturnType<typeof outboxStorageKeys>;
 
   constructor(
     private readonly doc: Y.Doc,
     private readonly deps: { clock: Clock; storage: ClientStorage; userId: string; maxRetries: number; random: () => number },
     private readonly hooks: OutboxHooks,
   ) {
-    this.storageKey = `unconfirmed:${deps.userId}`;
+    this.keys = outboxStorageKeys(deps.userId);
   }
 
   async load(): Promise<void> {
     try {
       const [saved, waiting, sent] = await Promise.all([
-        this.deps.storage.get<PendingSend[]>(this.storageKey),
-        this.deps.storage.get<Waiting[]>(this.waitingKey),
-        this.deps.storage.get<[string, number | null][]>(this.sentKey),
+        this.deps.storage.get<PendingSend[]>(this.keys.unconfirmed),
+        this.deps.storage.get<Waiting[]>(this.keys.waiting),
+        this.deps.storage.get<[string, number | null][]>(this.keys.sent),
       ]);
       for (const p of saved ?? []) if (!this.unconfirmed.has(p.command.messageId)) this.unconfirmed.set(p.command.messageId, p);
       for (const w of waiting ?? []) this.waiting.set(w.command.messageId, w);
@@ -148,6 +148,11 @@ export class Outbox {
 
   statusOf(messageId: string): PendingSend | undefined {
     return this.unconfirmed.get(messageId) ?? (this.held.has(messageId) ? { command: this.held.get(messageId)! } : undefined);
+  }
+
+  /** A `read` of this conversation up to `seq` or further is already waiting to go. */
+  readQueued(conversationId: string, seq: number): boolean {
+    return userParts(this.doc).outbox.toArray().some((c) => c.type === 'read' && c.conversationId === conversationId && c.seq >= seq);
   }
 
   /** Rule SDK-Q4: the status of any message this user sent from here, in the window or long gone from it. */
@@ -319,14 +324,6 @@ export class Outbox {
     if (this.sent.size > SENT_REMEMBERED) this.sent.delete(this.sent.keys().next().value!);
   }
 
-  private get waitingKey(): string {
-    return `waiting:${this.deps.userId}`;
-  }
-
-  private get sentKey(): string {
-    return `sent:${this.deps.userId}`;
-  }
-
   private scheduleSave(): void {
     if (this.saveTimer !== null) return;
     this.saveTimer = this.deps.clock.setTimeout(() => {
@@ -338,9 +335,9 @@ export class Outbox {
   private async save(): Promise<void> {
     try {
       await Promise.all([
-        this.deps.storage.set(this.storageKey, [...this.unconfirmed.values()]),
-        this.deps.storage.set(this.waitingKey, [...this.waiting.values()]),
-        this.deps.storage.set(this.sentKey, [...this.sent]),
+        this.deps.storage.set(this.keys.unconfirmed, [...this.unconfirmed.values()]),
+        this.deps.storage.set(this.keys.waiting, [...this.waiting.values()]),
+        this.deps.storage.set(this.keys.sent, [...this.sent]),
       ]);
     } catch (e) {
       this.hooks.error(e instanceof ParleyError ? e : new ParleyError('STORAGE_FAILED', String(e)));
@@ -351,4 +348,9 @@ export class Outbox {
 function parseOrThrow(command: Command): void {
   const parsed = parseCommand(command);
   if (!parsed.ok) throw new ParleyError(parsed.error.code, parsed.error.message);
+}
+
+/** What an Outbox keeps in device storage, by user: logout deletes these (SDK-A3). */
+export function outboxStorageKeys(userId: string) {
+  return { unconfirmed: `unconfirmed:${userId}`, waiting: `waiting:${userId}`, sent: `sent:${userId}` };
 }

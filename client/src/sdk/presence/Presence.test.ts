@@ -16,7 +16,9 @@ describe('SDK-P1: presence from stateless messages', () => {
   it('a snapshot replaces the set and emits only the differences', () => {
     const { p, events, apply } = presence();
     expect(apply({ type: 'presenceSnapshot', online: ['a', 'b'] })).toBe(true);
-    expect(apply({ type: 'presenceSnapshot', online: ['b', 'c', 7] })).toBe(true);
+    // A snapshot with junk in it is not a snapshot: the one parser (@parley/schema) refuses it whole.
+    expect(apply({ type: 'presenceSnapshot', online: ['b', 'c', 7] })).toBeNull();
+    expect(apply({ type: 'presenceSnapshot', online: ['b', 'c'] })).toBe(true);
     expect(p.list().sort()).toEqual(['b', 'c']);
     expect(events).toEqual(['a:on', 'b:on', 'a:off', 'c:on']);
     expect(apply({ type: 'presenceSnapshot', online: ['c', 'b'] })).toBe(false);
