@@ -111,7 +111,7 @@ export async function patch(world: MediaWorld, location: string, token: string, 
       Authorization: `Bearer ${token}`,
       ...extra,
     },
-    body: bytes,
+    body: bytes as Uint8Array<ArrayBuffer>,
   });
 }
 
@@ -179,7 +179,7 @@ export async function randomFile(dir: string, name: string, size: number, head?:
     const n = Math.min(block, size - written);
     const chunk = crypto.randomBytes(n);
     hash.update(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
     written += n;
   }
   await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
@@ -192,7 +192,7 @@ export async function downloadSha256(url: string, headers: Record<string, string
   const hash = crypto.createHash('sha256');
   let bytes = 0;
   if (res.body) {
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       hash.update(chunk);
       bytes += chunk.length;
     }

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   MESSAGE_SEND_FAILED: 0,
   STORAGE_FAILED: 0,
   CONFIG_INVALID: 0,
+  /** An upload the user cancelled; its message is not sent. */
+  UPLOAD_CANCELLED: 0,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
