@@ -5,7 +5,7 @@ import { connect, waitFor, type SyncClient } from '../../sync-server/test/client
 import { api, eachWorld, group, mp4Head, register, samplePng, uploadBytes } from './setup.ts';
 
 /**
- * Rule M1: a media message names a finished upload of the sender in that
+ * Rule F1: a media message names a finished upload of the sender in that
  * conversation, of a type that fits the kind; anything else is refused with a
  * code. And access ends with membership (issue 8, "Done when").
  */
@@ -48,7 +48,7 @@ eachWorld('media messages and access', (world) => {
     sender = await connect(world.sync.wsUrl, a);
   });
 
-  it('M1: an image message is stored with the server’s dimensions and thumbnail', async () => {
+  it('F1: an image message is stored with the server’s dimensions and thumbnail', async () => {
     const result = await send(sender, 'image', { url: image.url, mimeType: 'image/png', size: image.size, width: 1, height: 1 });
     expect(result.status).toBe('sent');
     const history = await api<{ items: { kind: string; media: Media }[] }>(world.sync.url, `/conversations/${conversationId}/messages`, { token: b.token });
@@ -56,7 +56,7 @@ eachWorld('media messages and access', (world) => {
     expect(message.media).toMatchObject({ url: image.url, mimeType: 'image/png', size: image.size, width: 200, height: 100, name: 'pic.png', thumbnailUrl: `${image.url}/thumbnail` });
   });
 
-  it('M1: a video with a poster the sender uploaded, and duration from the client', async () => {
+  it('F1: a video with a poster the sender uploaded, and duration from the client', async () => {
     const result = await send(sender, 'video', { url: video.url, mimeType: 'video/mp4', size: video.size, width: 1280, height: 720, durationMs: 4200, thumbnailUrl: image.url });
     expect(result.status).toBe('sent');
     // An absolute URL names the same upload.
@@ -64,7 +64,7 @@ eachWorld('media messages and access', (world) => {
     expect(absolute.status).toBe('sent');
   });
 
-  it('M1: forged or mismatched descriptors are refused with a code', async () => {
+  it('F1: forged or mismatched descriptors are refused with a code', async () => {
     const cases: [string, 'image' | 'video' | 'file' | 'text', Media, string][] = [
       ["another user's file", 'image', { url: bobsFile.url, mimeType: 'image/png', size: bobsFile.size }, 'NOT_ALLOWED'],
       ["another conversation's file", 'image', { url: otherConversationFile.url, mimeType: 'image/png', size: otherConversationFile.size }, 'NOT_ALLOWED'],

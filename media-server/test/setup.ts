@@ -67,7 +67,7 @@ export function eachWorld(title: string, suite: (world: MediaWorld, dialect: Dia
 
 export { api, register };
 
-export async function group(world: MediaWorld, owner: AuthResponse, members: AuthResponse[], title = 'media'): Promise<string> {
+export async function group(world: { sync: { url: string } }, owner: AuthResponse, members: AuthResponse[], title = 'media'): Promise<string> {
   const { status, body } = await api<{ conversation: { id: string } }>(world.sync.url, '/conversations', {
     token: owner.token,
     body: { type: 'group', title, memberIds: members.map((m) => m.user.id) },

@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   /** A media type that is not allowed, or content that is not what it claims (docs/api.md, "Media"). */
   UNSUPPORTED_TYPE: 415,
   RANGE_NOT_SATISFIABLE: 416,
-  /** A message's media descriptor does not match a finished upload of the sender in that conversation (rule M1). */
+  /** A message's media descriptor does not match a finished upload of the sender in that conversation (rule F1). */
   MEDIA_INVALID: 400,
   AUTH_FAILED: 401,
   TOKEN_EXPIRED: 401,

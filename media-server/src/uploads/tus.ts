@@ -44,7 +44,7 @@ export async function checkCreation(db: Kysely<Database>, config: MediaConfig, r
   const filename = metadata.filename;
   if (!conversationId || conversationId.length > 64) throw new ParleyError('VALIDATION_FAILED', 'metadata conversationId is required');
   if (!mimeType) throw new ParleyError('VALIDATION_FAILED', 'metadata filetype is required');
-  if (!filename || filename.length > 255 || /[\u0000-\u001f/\\]/.test(filename)) throw new ParleyError('VALIDATION_FAILED', 'metadata filename is required: a name of at most 255 characters, no path');
+  if (!filename || filename.length > 255 || [...filename].some((ch) => ch < ' ' || ch === '/' || ch === '\\')) throw new ParleyError('VALIDATION_FAILED', 'metadata filename is required: a name of at most 255 characters, no path');
   const kind = (metadata.kind ?? kindOfType(mimeType)) as MediaKind;
   if (!MEDIA_KINDS.includes(kind)) throw new ParleyError('VALIDATION_FAILED', `metadata kind must be one of ${MEDIA_KINDS.join(', ')}`);
   const refusal = checkUpload({ name: filename, type: mimeType, size }, kind, config.sizeLimits);

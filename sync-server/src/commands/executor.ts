@@ -70,7 +70,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
     if (prior) return prior;
 
     const facts = await loadFacts(db, actorId, command, now());
-    // Rule M1: a media descriptor must name the sender's finished upload in this conversation.
+    // Rule F1: a media descriptor must name the sender's finished upload in this conversation.
     const decision = await checkMedia(db, actorId, command, decide(facts, command));
     const at = facts.now;
     let result: CommandResult;

@@ -4,7 +4,7 @@ import type { Database } from '@parley/schema/db';
 import type { Decision } from './decide.ts';
 
 /**
- * Rule M1 (docs/protocol.md): a message's media descriptor names a finished
+ * Rule F1 (docs/protocol.md): a message's media descriptor names a finished
  * upload of the sender, in that conversation, whose type fits the kind. The
  * media-server wrote the upload rows; here they are only read.
  */
