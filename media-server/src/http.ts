@@ -10,6 +10,8 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
     'Content-Length': Buffer.byteLength(payload),
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
+    // As the sync-server's API: tokens travel in a header, so any origin may read an answer.
+    'Access-Control-Allow-Origin': '*',
     ...headers,
   });
   res.end(payload);

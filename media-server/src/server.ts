@@ -144,9 +144,10 @@ export function createMediaServer(config: MediaConfig, log: Logger): MediaServer
       await storage.remove(id);
       await db().deleteFrom('uploads').where('id', '=', id).where('status', '=', 'pending').execute();
     }
-    // The store's own sweep also catches files whose row never got written.
-    const swept = await tus.cleanUpExpiredUploads().catch(() => 0);
-    if (ids.length || swept) log.info({ removed: ids.length, swept }, 'expired uploads deleted');
+    // Not tus's cleanUpExpiredUploads(): @tus/file-store never records the offset in its
+    // metadata, so its sweep takes every file for unfinished and deletes finished ones too.
+    // The index knows which are finished; a row is written before its file exists.
+    if (ids.length) log.info({ removed: ids.length }, 'expired uploads deleted');
     return ids.length;
   }
 

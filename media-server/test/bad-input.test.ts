@@ -198,6 +198,13 @@ eachWorld('media bad input', (world) => {
     const finishedId = done.location.split('/').pop()!;
     await world.sync.services.store.db.updateTable('uploads').set({ created_at: Date.now() - world.config.uploadExpiryMs - 1000 })
       .where('id', 'in', [stale, finishedId]).execute();
+    // The store's own record says old too (a finished upload must survive whatever the store believes).
+    for (const id of [stale, finishedId]) {
+      const info = path.join(world.config.dataDir, 'uploads', `${id}.json`);
+      const record = JSON.parse(fs.readFileSync(info, 'utf8')) as { creation_date: string };
+      record.creation_date = new Date(Date.now() - world.config.uploadExpiryMs - 1000).toISOString();
+      fs.writeFileSync(info, JSON.stringify(record));
+    }
     expect(await world.media.cleanExpired()).toBeGreaterThanOrEqual(1);
     const ids = (await uploadRows()).map((r) => r.id);
     expect(ids).not.toContain(stale);
