@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyError, type AuthResponse } from '@parley/schema';
 import { memoryStorage } from '../src/sdk/index.ts';
 import { Uploads, type OnlineSignal, type UploadFile, type UploadHandle } from '../src/sdk/uploads/index.ts';
-import { downloadSha256, group, mp4Head, randomFile, register, startWorld, type MediaWorld } from '../../media-server/test/setup.ts';
+import { downloadSha256, group, mp4Head, randomFile, samplePng, register, startWorld, type MediaWorld } from '../../media-server/test/setup.ts';
 
 /**
  * The SDK's uploads part against a real media-server, real bytes through tus.
@@ -126,9 +126,14 @@ describe('SDK uploads', () => {
     expect(handles.map((h) => h.state)).toEqual(['uploading', 'uploading', 'queued', 'queued']);
     handles[0]!.pause();
     expect(handles[0]!.state).toBe('paused');
+    // The freed slot goes to the next in line.
+    expect(handles[2]!.state).toBe('uploading');
     await handles[3]!.cancel();
     await expect(handles[3]!.result).rejects.toMatchObject({ code: 'UPLOAD_CANCELLED' });
     await Promise.all([handles[1]!.result, handles[2]!.result]);
+    // Paused means paused: nothing was sent meanwhile.
+    expect(handles[0]!.state).toBe('paused');
+    expect(handles[0]!.progress.sent).toBe(0);
     handles[0]!.resume();
     const media = await handles[0]!.result;
     expect(maxRunning).toBeLessThanOrEqual(2);
@@ -151,6 +156,23 @@ describe('SDK uploads', () => {
     for (const fn of listeners) fn(true);
     const media = await handle.result;
     expect(media.size).toBe(22);
+  });
+
+  it("a video's poster is uploaded after it and becomes the descriptor's thumbnailUrl; size and duration are the app's", async () => {
+    const uploads = new Uploads({ endpoint: endpoint(), getToken: () => a.token, storage: memoryStorage() });
+    const video = Buffer.concat([mp4Head(), Buffer.alloc(10_000, 5)]);
+    const poster = await samplePng(160, 90);
+    const handle = uploads.start(
+      { name: 'clip.mp4', type: 'video/mp4', size: video.length, data: video },
+      { conversationId, width: 1920, height: 1080, durationMs: 12_500, poster: { name: 'clip.png', type: 'image/png', size: poster.length, data: poster } },
+    );
+    const media = await handle.result;
+    expect(media).toMatchObject({ mimeType: 'video/mp4', size: video.length, width: 1920, height: 1080, durationMs: 12_500 });
+    expect(media.thumbnailUrl).toMatch(/^\/files\/[0-9a-f]{32}$/);
+    expect(media.thumbnailUrl).not.toBe(media.url);
+    const res = await fetch(new URL(media.thumbnailUrl!, world.url), { headers: { Authorization: `Bearer ${b.token}` } });
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await res.arrayBuffer()).equals(poster)).toBe(true);
   });
 
   it('a refusal on finish rejects the result with the server code', async () => {

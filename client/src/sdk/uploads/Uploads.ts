@@ -102,6 +102,7 @@ class Task extends Emitter<UploadEvents> implements UploadHandle {
   private resolve!: (media: Media) => void;
   private reject!: (error: ParleyError) => void;
   private upload: tus.Upload | null = null;
+  private fileUrl: string | null = null;
 
   constructor(
     private readonly owner: Uploads,
@@ -131,8 +132,10 @@ class Task extends Emitter<UploadEvents> implements UploadHandle {
   /** @internal */
   run(): void {
     this.setState('uploading');
-    void this.transfer(this.file, this.kind).then(
+    // A retry after the poster failed does not send the finished video again.
+    void (this.fileUrl ? Promise.resolve(this.fileUrl) : this.transfer(this.file, this.kind)).then(
       async (url) => {
+        this.fileUrl = url;
         const thumbnailUrl = this.options.poster ? await this.transfer(this.options.poster, 'image', false) : undefined;
         const { width, height, durationMs } = this.options;
         this.progress = { sent: this.file.size, total: this.file.size };
@@ -144,8 +147,7 @@ class Task extends Emitter<UploadEvents> implements UploadHandle {
         });
         this.owner.pump();
       },
-      (error: unknown) => this.failed(error),
-    );
+    ).catch((error: unknown) => this.failed(error));
   }
 
   /** Uploads one file; resolves with the path tus returned (`/files/<id>`). */
@@ -170,7 +172,8 @@ class Task extends Emitter<UploadEvents> implements UploadHandle {
         // A refusal (4xx other than a conflict or lock) is final; tus-js-client would retry only those anyway.
         onShouldRetry: (error) => {
           const status = error.originalResponse?.getStatus() ?? 0;
-          return (status === 0 || status >= 500 || status === 409 || status === 423) && settings.online.isOnline();
+          // 401: the token expired mid-upload; the next attempt asks getToken() again, which may have a fresh one.
+          return (status === 0 || status >= 500 || status === 401 || status === 409 || status === 423) && settings.online.isOnline();
         },
         onProgress: (sent, total) => {
           if (!report) return;
@@ -183,6 +186,8 @@ class Task extends Emitter<UploadEvents> implements UploadHandle {
       if (report) this.upload = upload;
       // A stored URL for this file: continue from the server's offset (a reload, or the same file chosen again).
       void upload.findPreviousUploads().then((previous) => {
+        // Paused or cancelled while the stored URL was being looked up: do not start.
+        if (this.state !== 'uploading') return;
         if (previous[0]) upload.resumeFromPreviousUpload(previous[0]);
         upload.start();
       }, reject);
@@ -193,7 +198,8 @@ class Task extends Emitter<UploadEvents> implements UploadHandle {
     if (this.state === 'paused' || this.state === 'cancelled') return;
     const status = (error as tus.DetailedError).originalResponse?.getStatus?.() ?? 0;
     const parley = toParleyError(error, status);
-    if (status >= 400 && status < 500 && status !== 409 && status !== 423) {
+    // 401 is not final: once the app has a fresh token, resume() continues.
+    if (status >= 400 && status < 500 && status !== 401 && status !== 409 && status !== 423) {
       this.setState('refused', parley);
       this.reject(parley);
     } else if (!this.owner.settings.online.isOnline()) {
