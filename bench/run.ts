@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Dialect } from '@parley/schema/db';
 import { cleanupAll, installSignalHandlers } from './cleanup.ts';
 import { closedLoop, openLoop, parleyRig, plainRig, type LoadResult, type ThroughputResult } from './load.ts';
+import { mediaBench, mediaTable } from './media.ts';
 import { openBench, type OpenResult } from './open.ts';
 import { machine, printTable, writeResults, type RunRecord, type Table } from './report.ts';
 import { sdkBench, type SdkResult } from './sdk.ts';
@@ -25,6 +26,7 @@ const plan = quick
       throughput: { senders: 8, window: 20, durationMs: 2000, warmupMs: 500 },
       open: { samples: 2, medium: 1000, large: 10_000 },
       sdk: { sends: 20, conversations: 50, perConversation: 200, samples: 1 },
+      mediaMB: 256,
     }
   : {
       rates: [[1, 15_000], [100, 10_000], [1000, 5000]] as Array<[number, number]>,
@@ -32,6 +34,7 @@ const plan = quick
       throughput: { senders: 8, window: 20, durationMs: 8000, warmupMs: 1000 },
       open: { samples: 9, medium: 1000, large: 100_000 },
       sdk: { sends: 100, conversations: 50, perConversation: 200, samples: 3 },
+      mediaMB: 2048,
     };
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
@@ -105,6 +108,11 @@ async function main() {
   const sdk = await sdkBench(plan.sdk);
   record.raw.sdk = sdk;
   add(sdkTable(sdk));
+
+  log(`media: one ${plan.mediaMB} MB file up and down, RSS sampled`);
+  const media = await mediaBench({ sizeMB: plan.mediaMB });
+  record.raw.media = media;
+  add(mediaTable(media));
 }
 
 function latencyTable(floor: LoadResult[], ladders: Partial<Record<Dialect, LoadResult[]>>): Table {

@@ -10,6 +10,11 @@ export const ERROR_CODES = {
   UNKNOWN_COMMAND: 400,
   TEXT_TOO_LONG: 413,
   PAYLOAD_TOO_LARGE: 413,
+  /** A media type that is not allowed, or content that is not what it claims (docs/api.md, "Media"). */
+  UNSUPPORTED_TYPE: 415,
+  RANGE_NOT_SATISFIABLE: 416,
+  /** A message's media descriptor does not match a finished upload of the sender in that conversation (rule F1). */
+  MEDIA_INVALID: 400,
   AUTH_FAILED: 401,
   TOKEN_EXPIRED: 401,
   FORBIDDEN: 403,
@@ -31,6 +36,8 @@ export const ERROR_CODES = {
   MESSAGE_SEND_FAILED: 0,
   STORAGE_FAILED: 0,
   CONFIG_INVALID: 0,
+  /** An upload the user cancelled; its message is not sent. */
+  UPLOAD_CANCELLED: 0,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

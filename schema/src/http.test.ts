@@ -16,5 +16,8 @@ describe('HTTP status ↔ error code', () => {
     expect(codeOfStatus(409)).toBe<ErrorCode>('CONFLICT');
     expect(codeOfStatus(413)).toBe<ErrorCode>('PAYLOAD_TOO_LARGE');
     expect(codeOfStatus(502)).toBe<ErrorCode>('INTERNAL');
+    expect(codeOfStatus(410)).toBe<ErrorCode>('NOT_FOUND');
+    expect(codeOfStatus(412)).toBe<ErrorCode>('CONFLICT');
+    expect(codeOfStatus(418)).toBe<ErrorCode>('BAD_REQUEST');
   });
 });

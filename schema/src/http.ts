@@ -19,14 +19,18 @@ const GENERAL_CODES: readonly ErrorCode[] = [
   'METHOD_NOT_ALLOWED',
   'CONFLICT',
   'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_TYPE',
+  'RANGE_NOT_SATISFIABLE',
   'RATE_LIMITED',
   'INTERNAL',
 ];
+/** Statuses no code is answered with, which other HTTP parts (tus, proxies) use. */
+const ALIASES: ReadonlyArray<[number, ErrorCode]> = [[410, 'NOT_FOUND'], [412, 'CONFLICT'], [423, 'CONFLICT']];
 let byStatus: Map<number, ErrorCode> | undefined;
 
-/** The code an HTTP status means when the body names none; unknown statuses read as INTERNAL. */
+/** The code an HTTP status means when the body names none; another 4xx reads as BAD_REQUEST, anything else as INTERNAL. */
 export function codeOfStatus(status: number): ErrorCode {
   // Built on first use: errors.ts and this module import each other.
-  byStatus ??= new Map(GENERAL_CODES.map((code) => [statusOf(code), code]));
-  return byStatus.get(status) ?? 'INTERNAL';
+  byStatus ??= new Map([...GENERAL_CODES.map((code): [number, ErrorCode] => [statusOf(code), code]), ...ALIASES]);
+  return byStatus.get(status) ?? (status >= 400 && status < 500 ? 'BAD_REQUEST' : 'INTERNAL');
 }

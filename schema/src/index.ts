@@ -9,3 +9,4 @@ export * from './close.ts';
 export * from './stateless.ts';
 export * from './versions.ts';
 export * from './services.ts';
+export * from './media.ts';

@@ -15,6 +15,7 @@ export type { ReconnectOptions, ReconnectStrategy } from './reconnect/delay.ts';
 export { reconnectDelay } from './reconnect/delay.ts';
 export type { HeartbeatOptions } from './heartbeat/Heartbeat.ts';
 export type { ClientStorage, DocPersistence } from './storage/types.ts';
+export { Uploads, type UploadFile, type UploadOptions, type UploadHandle, type UploadState, type UploadProgress, type OnlineSignal, type UploadsConfig } from './uploads/index.ts';
 export { memoryStorage } from './storage/memory.ts';
 export { indexedDbStorage } from './storage/indexeddb.ts';
 export type { BroadcastChannelLike, BroadcastChannelFactory } from './tabs/channel.ts';

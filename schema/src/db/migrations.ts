@@ -159,5 +159,16 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    '0002_upload_media': {
+      // What the media-server learns on finish: an image's dimensions and its thumbnail (docs/api.md, "Media").
+      async up(db: Kysely<any>) {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        await db.schema.alterTable('uploads').addColumn('kind', 'varchar(8)', (c) => c.notNull().defaultTo('file')).execute();
+        await db.schema.alterTable('uploads').addColumn('width', 'integer').execute();
+        await db.schema.alterTable('uploads').addColumn('height', 'integer').execute();
+        await db.schema.alterTable('uploads').addColumn('thumbnail_key', 'varchar(255)').execute();
+        await db.schema.createIndex('uploads_by_status').on('uploads').columns(['status', 'created_at']).execute();
+      },
+    },
   };
 }

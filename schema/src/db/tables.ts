@@ -115,8 +115,15 @@ export interface UploadsTable {
   size: number;
   uploaded: number;
   storage_key: string;
+  /** `image`, `video` or `file`: what the upload was created as. */
+  kind: 'image' | 'video' | 'file';
   status: 'pending' | 'complete' | 'rejected';
   sha256: string | null;
+  /** Images: set on finish. */
+  width: number | null;
+  height: number | null;
+  /** Images: where the thumbnail is, relative to the media-server's thumbnail folder. */
+  thumbnail_key: string | null;
   created_at: number;
   completed_at: number | null;
 }

@@ -8,6 +8,7 @@ import { appendMessage } from '../index/messages.ts';
 import { isUniqueViolation } from '../index/errors.ts';
 import { effectiveStatus } from '../index/projection.ts';
 import { decide, type Effect, type Facts, type MessageFacts } from './decide.ts';
+import { checkMedia } from './media.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
 /** What the executor needs from the document side once the index has committed. */
@@ -71,7 +72,8 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
     if (prior) return prior;
 
     const facts = await loadFacts(db, actorId, command, now());
-    const decision = decide(facts, command);
+    // Rule F1: a media descriptor must name the sender's finished upload in this conversation.
+    const decision = await checkMedia(db, actorId, command, decide(facts, command));
     const at = facts.now;
     let result: CommandResult;
     let committed: Committed = emptyCommit();

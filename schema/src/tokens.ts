@@ -1,0 +1,82 @@
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { ParleyError } from './errors.ts';
+
+/**
+ * Tokens signed with the JWT secret the services share (Node-only: exported as
+ * `@parley/schema/tokens`, outside the browser's index). The sync-server issues
+ * access tokens; the media-server checks them, and issues and checks the
+ * short-lived media links that let `<img>` and `<video>` load a file.
+ */
+
+/** Access tokens: HS256 JWTs whose subject is the user id. */
+export interface TokenService {
+  issueAccess(userId: string): Promise<{ token: string; expiresAt: number }>;
+  /** The user id of a valid token; throws ParleyError AUTH_FAILED or TOKEN_EXPIRED. */
+  verifyAccess(token: string): Promise<string>;
+}
+
+const ISSUER = 'parley';
+
+export function createTokenService(secret: string, ttlSeconds: number): TokenService {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async issueAccess(userId) {
+      const expiresAt = Date.now() + ttlSeconds * 1000;
+      const token = await new SignJWT({ typ: 'access' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuer(ISSUER)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(expiresAt / 1000))
+        .sign(key);
+      return { token, expiresAt };
+    },
+    async verifyAccess(token) {
+      return (await verify(key, token, 'access')).sub;
+    },
+  };
+}
+
+/** A signed media link: bound to one user and one upload, valid for minutes. */
+export interface MediaLinkService {
+  issue(userId: string, uploadId: string): Promise<{ sig: string; expiresAt: number }>;
+  /** The user id a link was issued to, if it is valid for this upload; throws ParleyError otherwise. */
+  verify(sig: string, uploadId: string): Promise<string>;
+}
+
+export function createMediaLinkService(secret: string, ttlSeconds: number): MediaLinkService {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async issue(userId, uploadId) {
+      const expiresAt = Date.now() + ttlSeconds * 1000;
+      const sig = await new SignJWT({ typ: 'media', fid: uploadId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuer(ISSUER)
+        .setExpirationTime(Math.floor(expiresAt / 1000))
+        .sign(key);
+      return { sig, expiresAt };
+    },
+    async verify(sig, uploadId) {
+      const payload = await verify(key, sig, 'media');
+      if (payload.fid !== uploadId) throw new ParleyError('AUTH_FAILED', 'this link is for another file');
+      return payload.sub;
+    },
+  };
+}
+
+async function verify(key: Uint8Array, token: string, typ: 'access' | 'media'): Promise<{ sub: string; fid?: unknown }> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
+    throw new ParleyError('AUTH_FAILED', 'missing or malformed token');
+  }
+  try {
+    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
+    // A media link is not an access token, nor the reverse.
+    if (payload.typ !== typ || typeof payload.sub !== 'string') throw new ParleyError('AUTH_FAILED', `not an ${typ === 'access' ? 'access token' : 'media link'}`);
+    return { sub: payload.sub, fid: payload.fid };
+  } catch (error) {
+    if (error instanceof ParleyError) throw error;
+    if (error instanceof errors.JWTExpired) throw new ParleyError('TOKEN_EXPIRED', typ === 'access' ? 'the access token has expired' : 'the media link has expired');
+    throw new ParleyError('AUTH_FAILED', 'invalid token');
+  }
+}
