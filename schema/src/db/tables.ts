@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { ConversationType } from '../commands.ts';
+import type { ConversationStatus, ConversationType, Role } from '../commands.ts';
 
 /** The index: one row type per table. Times are epoch milliseconds. */
 
@@ -40,7 +40,7 @@ export interface ConversationsTable {
   seller_id: string | null;
   /** Context conversations: kind, ref, buyer and seller joined; unique. */
   context_key: string | null;
-  status: 'active' | 'expired' | 'closed';
+  status: ConversationStatus;
   expires_at: number | null;
   created_by: string;
   created_at: number;
@@ -54,7 +54,7 @@ export interface ConversationsTable {
 export interface MembersTable {
   conversation_id: string;
   user_id: string;
-  role: 'owner' | 'admin' | 'member';
+  role: Role;
   joined_at: number;
   /** Set when the member left or was removed; the row stays for history. */
   left_at: number | null;

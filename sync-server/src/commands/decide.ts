@@ -52,7 +52,7 @@ export type Effect =
     }
   | { type: 'updateMessage'; id: string; text?: string; editedAt?: number; recalledAt?: number; reactions?: Record<string, string[]> }
   | { type: 'read'; userId: string; seq: number }
-  | { type: 'conversation'; title?: string; avatarUrl?: string | null; status?: 'active' | 'expired' | 'closed' }
+  | { type: 'conversation'; title?: string; avatarUrl?: string | null; status?: ConversationStatus }
   | { type: 'addMembers'; userIds: string[] }
   | { type: 'removeMember'; userId: string }
   | { type: 'setRole'; userId: string; role: Role };
