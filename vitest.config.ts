@@ -8,7 +8,10 @@ import { defineConfig } from 'vitest/config';
  */
 export const sourceConditions = {
   resolve: { conditions: ['@parley/source', ...defaultClientConditions] },
-  ssr: { resolve: { conditions: ['@parley/source', ...defaultServerConditions] } },
+  // Without vite's `module`: vitest hands these conditions to Node for the packages it leaves
+  // external, and `module` points Node at bundler-only builds (@aws-sdk's dist-es, which
+  // imports without file extensions).
+  ssr: { resolve: { conditions: ['@parley/source', ...defaultServerConditions.filter((c) => c !== 'module')] } },
 };
 
 export default defineConfig({

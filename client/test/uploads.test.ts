@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParleyError, type AuthResponse } from '@parley/schema';
 import { memoryStorage } from '../src/sdk/index.ts';
+import { client, until } from './helpers.ts';
 import { Uploads, type OnlineSignal, type UploadFile, type UploadHandle } from '../src/sdk/uploads/index.ts';
 import { downloadSha256, group, mp4Head, randomFile, samplePng, register, startWorld, type MediaWorld } from '../../media-server/test/setup.ts';
 
@@ -182,5 +183,27 @@ describe('SDK uploads', () => {
     const handle = uploads.start(fileFrom(file, 'image/png'), { conversationId });
     await expect(handle.result).rejects.toMatchObject({ code: 'UNSUPPORTED_TYPE' });
     expect(handle.state).toBe('refused');
+  });
+
+  it('client.sendFile: the message waits for its upload, then the other member sees it with the server-checked descriptor (F1)', async () => {
+    const alice = client(world.sync.url, a, { mediaUrl: world.url });
+    const bob = client(world.sync.url, b, { mediaUrl: world.url });
+    try {
+      await Promise.all([alice.connect(), bob.connect()]);
+      await alice.whenSynced();
+      const png = await samplePng(80, 60);
+      const { upload, sent } = await alice.sendFile({ name: 'dot.png', type: 'image/png', size: png.length, data: png }, { conversationId });
+      expect(alice.messageStatus(sent.messageId)).toBe('pending');
+      await sent.confirmed;
+      expect(upload.state).toBe('done');
+      const view = await bob.openConversation(conversationId);
+      const seen = await until(() => view.messages().find((m) => m.id === sent.messageId), 'the image at the other member');
+      expect(seen).toMatchObject({ kind: 'image', media: { mimeType: 'image/png', size: png.length, width: 80, height: 60 } });
+      const res = await fetch(new URL(seen.media!.url, world.url), { headers: { Authorization: `Bearer ${b.token}` } });
+      expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+    } finally {
+      await alice.destroy();
+      await bob.destroy();
+    }
   });
 });

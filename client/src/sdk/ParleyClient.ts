@@ -28,6 +28,8 @@ import type { ClientStorage } from './storage/types.ts';
 import { Connection } from './sync/Connection.ts';
 import { SyncedDoc, type SyncedDocContext } from './sync/SyncedDoc.ts';
 import { TabHub } from './tabs/TabRelay.ts';
+import type { UploadFile, UploadHandle, UploadOptions } from './uploads/types.ts';
+import { Uploads } from './uploads/Uploads.ts';
 
 export type { SendInput } from './messages/sendInput.ts';
 export type { SentHandle } from './messages/Sender.ts';
@@ -65,6 +67,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private readonly people: Contacts;
   private readonly groups: Groups;
   private readonly sender: Sender;
+  /** Resumable uploads (docs/sdk.md, "Uploads"); `sendFile` pairs one with its message. */
+  readonly uploads: Uploads;
   private tabs: TabHub | null = null;
   private local: Local | null = null;
   private loading: Promise<void> | null = null;
@@ -140,6 +144,17 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       events: this,
       changed: (id) => this.refreshOpen(id),
     });
+    this.uploads = new Uploads({
+      endpoint: `${this.config.mediaUrl}/files/`,
+      getToken: () => this.session.token,
+      storage: this.storage,
+      concurrency: this.config.uploadConcurrency,
+      // Files chosen offline start once the sync connection is up again.
+      online: {
+        isOnline: () => this.connection.state === 'connected',
+        subscribe: (fn) => this.on('stateChanged', (state) => fn(state === 'connected')),
+      },
+    });
   }
 
   // ——— Connection ———
@@ -171,6 +186,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     this.wanted = false;
     await this.loading?.catch(() => undefined);
     this.connection.stop();
+    this.uploads.destroy();
     for (const { handle } of this.open.values()) await handle.close();
     this.open.clear();
     this.local?.outbox.destroy();
@@ -361,6 +377,21 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   }
 
   // ——— Messages ———
+
+  /**
+   * Uploads a file and sends it as an image, video or file message once the
+   * upload is done. The message shows as pending with the upload's progress
+   * meanwhile and holds no later text back (SDK-Q1); a type or size the server
+   * would refuse throws before any byte is sent.
+   */
+  async sendFile(file: UploadFile, options: UploadOptions & Pick<SendInput, 'replyTo' | 'messageId'>): Promise<{ upload: UploadHandle; sent: SentHandle }> {
+    const upload = this.uploads.start(file, options);
+    const sent = await this.sendMessage({
+      conversationId: options.conversationId, kind: upload.kind, media: upload.result,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}), ...(options.messageId ? { messageId: options.messageId } : {}),
+    });
+    return { upload, sent };
+  }
 
   /**
    * Queues a message (offline too) and returns at once with its id; `confirmed`

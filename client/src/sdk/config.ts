@@ -21,6 +21,10 @@ export interface ParleyClientConfig {
   serverUrl: string;
   /** WebSocket URL; default: serverUrl with ws(s): and `/sync`. */
   wsUrl?: string;
+  /** HTTP base of the media-server (tus at `/files/`); default: serverUrl, as behind the web app's proxy. */
+  mediaUrl?: string;
+  /** Uploads running at once (client.uploads); the rest wait in order. */
+  uploadConcurrency?: number;
   /** Access token (from login/register). */
   token: string;
   /** The signed-in user's id. */
@@ -51,6 +55,8 @@ export interface ResolvedConfig {
   serverUrl: string;
   apiUrl: string;
   wsUrl: string;
+  mediaUrl: string;
+  uploadConcurrency: number;
   token: string;
   userId: string;
   refreshToken: string | undefined;
@@ -72,6 +78,7 @@ export const DEFAULTS = {
   heartbeat: { interval: 25_000, timeout: 10_000 } satisfies HeartbeatOptions,
   typingTimeout: 3000,
   maxSendRetries: 5,
+  uploadConcurrency: 3,
 } as const;
 
 const STRATEGIES: readonly ReconnectStrategy[] = ['fixed', 'linear', 'exponential'];
@@ -98,6 +105,7 @@ export function resolveConfig(raw: ParleyClientConfig): ResolvedConfig {
     }
   };
   const serverUrl = url('serverUrl', c.serverUrl, ['http:', 'https:']) ?? '';
+  const mediaUrl = c.mediaUrl !== undefined ? url('mediaUrl', c.mediaUrl, ['http:', 'https:']) ?? '' : serverUrl;
   const wsUrl = c.wsUrl !== undefined ? url('wsUrl', c.wsUrl, ['ws:', 'wss:']) ?? '' : serverUrl.replace(/^http/, 'ws') + '/sync';
 
   const nonEmpty = (key: string, value: unknown) => {
@@ -170,6 +178,8 @@ export function resolveConfig(raw: ParleyClientConfig): ResolvedConfig {
     serverUrl,
     apiUrl: `${serverUrl}/api`,
     wsUrl,
+    mediaUrl,
+    uploadConcurrency: number('uploadConcurrency', c.uploadConcurrency, DEFAULTS.uploadConcurrency, 1),
     token: c.token,
     userId: c.userId,
     refreshToken: c.refreshToken,
