@@ -249,7 +249,8 @@ export async function conversationSummaries(db: Db, userId: string, isOnline: Is
           : null,
       expiresAt: c.expires_at === null ? null : Number(c.expires_at),
       createdAt: Number(c.created_at),
-      lastSeq: Number(c.last_seq),
+      // The last-message query runs after `rows` and may see a newer commit: the two must agree.
+      lastSeq: Math.max(Number(c.last_seq), lastMessages.get(c.id)?.seq ?? 0),
       lastMessage: lastMessages.get(c.id) ?? null,
       unreadCount: unreadBy.get(c.id) ?? 0,
       readSeq: Number(c.my_read_seq),
