@@ -1,5 +1,7 @@
 import 'fake-indexeddb/auto';
+import { afterAll, beforeAll } from 'vitest';
 import { WebSocket } from 'ws';
+import { startTestServer, type TestServer } from '../../sync-server/test/harness.ts';
 import type { AuthResponse, ConversationSummary } from '@parley/schema';
 import { ParleyClient, type ParleyClientConfig } from '../src/sdk/index.ts';
 
@@ -40,4 +42,27 @@ export async function until<T>(check: () => T | Promise<T>, what: string, timeou
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+}
+
+/**
+ * One real sync-server for a test file, and the clients its tests make: the
+ * clients are destroyed and the server stopped after the file's last test.
+ */
+export function serverForFile(): { readonly server: TestServer; track(c: ParleyClient): ParleyClient } {
+  const clients: ParleyClient[] = [];
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.destroy().catch(() => undefined);
+    await server?.stop();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the server starts in beforeAll');
+      return server;
+    },
+    track: (c) => (clients.push(c), c),
+  };
 }

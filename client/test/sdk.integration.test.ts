@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Message } from '@parley/schema';
-import { startTestServer, type TestServer } from '../../sync-server/test/harness.ts';
-import type { MessageSentEvent, ParleyClient } from '../src/sdk/index.ts';
-import { account, client, direct, until } from './helpers.ts';
+import type { MessageSentEvent } from '../src/sdk/index.ts';
+import { account, client, direct, serverForFile, until } from './helpers.ts';
 
-let server: TestServer;
-const clients: ParleyClient[] = [];
-const track = (c: ParleyClient) => (clients.push(c), c);
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  for (const c of clients) await c.destroy();
-  await server?.stop();
-});
+const file = serverForFile();
+const track = file.track;
 
 describe('SDK against the real sync-server', () => {
   it('send and receive between two users, with status, events and read-by', async () => {
-    const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
-    const alice = track(client(server.url, a));
-    const bob = track(client(server.url, b));
+    const [a, b] = [await account(file.server.url, 'alice'), await account(file.server.url, 'bob')];
+    const alice = track(client(file.server.url, a));
+    const bob = track(client(file.server.url, b));
     const events: string[] = [];
     alice.setCallbacks({ connected: () => events.push('connected'), authenticated: () => events.push('authenticated') });
     const sent: MessageSentEvent[] = [];
@@ -55,8 +44,8 @@ describe('SDK against the real sync-server', () => {
   });
 
   it('edit, recall, react show up as new versions of the same message', async () => {
-    const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
-    const alice = track(client(server.url, a));
+    const [a, b] = [await account(file.server.url, 'alice'), await account(file.server.url, 'bob')];
+    const alice = track(client(file.server.url, a));
     await alice.connect();
     const conv = await direct(alice, b);
     const room = await alice.openConversation(conv.id);
@@ -71,9 +60,9 @@ describe('SDK against the real sync-server', () => {
   });
 
   it('a server refusal surfaces as messageFailed with the server\'s code', async () => {
-    const [a, b, c] = [await account(server.url, 'alice'), await account(server.url, 'bob'), await account(server.url, 'carol')];
-    const carol = track(client(server.url, c));
-    const alice = track(client(server.url, a));
+    const [a, b, c] = [await account(file.server.url, 'alice'), await account(file.server.url, 'bob'), await account(file.server.url, 'carol')];
+    const carol = track(client(file.server.url, c));
+    const alice = track(client(file.server.url, a));
     await alice.connect();
     const conv = await direct(alice, b);
     await carol.connect();
@@ -85,9 +74,9 @@ describe('SDK against the real sync-server', () => {
   });
 
   it('history pages merge with the window, 50 at a time, and stay readable offline', async () => {
-    const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
+    const [a, b] = [await account(file.server.url, 'alice'), await account(file.server.url, 'bob')];
     const storage = (await import('../src/sdk/index.ts')).memoryStorage();
-    const alice = track(client(server.url, a, { storage }));
+    const alice = track(client(file.server.url, a, { storage }));
     await alice.connect();
     const conv = await direct(alice, b);
     const last = await Promise.all(Array.from({ length: 260 }, (_, i) => alice.sendMessage({ conversationId: conv.id, text: `m${i}` })));

@@ -1,28 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../sync-server/test/harness.ts';
-import { memoryStorage, type ParleyClient } from '../src/sdk/index.ts';
-import { account, client, direct, until } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../../sync-server/test/harness.ts';
+import { memoryStorage } from '../src/sdk/index.ts';
+import { account, client, direct, serverForFile, until } from './helpers.ts';
 
 /** What the web app used to do by hand over REST, now through the SDK, against the real server. */
-let server: TestServer;
-const clients: ParleyClient[] = [];
-const track = (c: ParleyClient) => (clients.push(c), c);
-
-beforeAll(async () => {
-  server = await startTestServer();
-});
-
-afterAll(async () => {
-  for (const c of clients) await c.destroy().catch(() => undefined);
-  await server?.stop();
-});
+const file = serverForFile();
+const track = file.track;
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code);
 
 describe('people: user search, profile, contacts', () => {
   it('finds users by name, edits the profile, keeps a one-way address book with coded refusals', async () => {
-    const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
-    const alice = track(client(server.url, a));
+    const [a, b] = [await account(file.server.url, 'alice'), await account(file.server.url, 'bob')];
+    const alice = track(client(file.server.url, a));
     expect((await alice.searchUsers(b.user.username)).map((u) => u.id)).toEqual([b.user.id]);
     expect(await alice.searchUsers('   ')).toEqual([]);
     expect((await alice.getUser(b.user.id)).username).toBe(b.user.username);
@@ -41,9 +31,9 @@ describe('people: user search, profile, contacts', () => {
 
 describe('groups: create, rename, members, roles, leave', () => {
   it('the owner manages the group, a member may not, and leaving drops it from the list', async () => {
-    const [a, b, c] = [await account(server.url, 'alice'), await account(server.url, 'bob'), await account(server.url, 'carol')];
-    const alice = track(client(server.url, a));
-    const bob = track(client(server.url, b));
+    const [a, b, c] = [await account(file.server.url, 'alice'), await account(file.server.url, 'bob'), await account(file.server.url, 'carol')];
+    const alice = track(client(file.server.url, a));
+    const bob = track(client(file.server.url, b));
     await Promise.all([alice.connect(), bob.connect()]);
     const group = await alice.createGroup('Book club', [b.user.id]);
 
@@ -71,8 +61,8 @@ describe('groups: create, rename, members, roles, leave', () => {
   });
 
   it('a context conversation is closed by either party', async () => {
-    const [buyer, seller] = [await account(server.url, 'buyer'), await account(server.url, 'seller')];
-    const b = track(client(server.url, buyer));
+    const [buyer, seller] = [await account(file.server.url, 'buyer'), await account(file.server.url, 'seller')];
+    const b = track(client(file.server.url, buyer));
     const conv = await b.getOrCreateContextConversation({ kind: 'listing', ref: 'book-1' }, buyer.user.id, seller.user.id);
     expect((await b.setConversationStatus(conv.id, 'closed')).status).toBe('closed');
   });
@@ -98,8 +88,8 @@ describe('session: one refresher, logout', () => {
   });
 
   it('SDK-A1: a REST call the server refuses for good (no refresh cures it) also reports authFailed', async () => {
-    const a = await account(server.url, 'alice');
-    const c = track(client(server.url, { ...a, token: 'not-a-token' }));
+    const a = await account(file.server.url, 'alice');
+    const c = track(client(file.server.url, { ...a, token: 'not-a-token' }));
     const failures: string[] = [];
     c.on('authFailed', (e) => failures.push(e.code));
     expect(await codeOf(c.listContacts())).toBe('AUTH_FAILED');
@@ -107,9 +97,9 @@ describe('session: one refresher, logout', () => {
   });
 
   it('SDK-A3: logout revokes the refresh token on the server and deletes what the user left on the device', async () => {
-    const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
+    const [a, b] = [await account(file.server.url, 'alice'), await account(file.server.url, 'bob')];
     const storage = memoryStorage();
-    const c = track(client(server.url, a, { refreshToken: a.refreshToken, storage }));
+    const c = track(client(file.server.url, a, { refreshToken: a.refreshToken, storage }));
     await c.connect();
     const conv = await direct(c, b);
     const room = await c.openConversation(conv.id);
@@ -121,15 +111,15 @@ describe('session: one refresher, logout', () => {
     await c.logout();
     expect(storage.docNames()).toEqual([]);
     expect(await storage.get(`conversations:${a.user.id}`)).toBeUndefined();
-    const refused = await fetch(`${server.url}/api/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: a.refreshToken }) });
+    const refused = await fetch(`${file.server.url}/api/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: a.refreshToken }) });
     expect(refused.status).toBe(401);
     expect(c.getConnectionState()).toBe('disconnected');
   });
 
   it('SDK-A3: logout({keepLocalData}) keeps the device copy for the next sign-in', async () => {
-    const a = await account(server.url, 'alice');
+    const a = await account(file.server.url, 'alice');
     const storage = memoryStorage();
-    const c = track(client(server.url, a, { refreshToken: a.refreshToken, storage }));
+    const c = track(client(file.server.url, a, { refreshToken: a.refreshToken, storage }));
     await c.connect();
     c.setDraft('c1', 'kept');
     await c.logout({ keepLocalData: true });
