@@ -31,6 +31,7 @@ export class DocumentHub implements ConversationWriter {
   private closed = false;
   private readonly pending = new Map<string, Uint8Array[]>();
   private readonly flushing = new Map<string, Promise<void>>();
+  private readonly soon = new Set<string>();
   private readonly direct = new Map<string, DirectEntry>();
 
   constructor(
@@ -92,15 +93,32 @@ export class DocumentHub implements ConversationWriter {
     await this.persistence.reset(name, document);
   }
 
-  /** afterLoadDocument: every change the server makes from now on goes to the log. */
+  /**
+   * afterLoadDocument: every change from now on goes to the log. A conversation
+   * document's changes are the server's and are flushed before their result (P2);
+   * a user document's come from its owner too (drafts, settings) and are flushed
+   * at once, in order, without waiting for a snapshot (P4).
+   */
   track(document: Document) {
     const name = document.name;
+    const user = name.startsWith('user:');
     document.on('update', (update: Uint8Array, origin: unknown) => {
       // Another instance logged its own change already.
       if (isRedisOrigin(origin)) return;
       const list = this.pending.get(name);
       if (list) list.push(update);
       else this.pending.set(name, [update]);
+      if (user) this.flushSoon(name);
+    });
+  }
+
+  /** P4: the updates of one event-loop turn go to the log together. */
+  private flushSoon(name: string) {
+    if (this.soon.has(name)) return;
+    this.soon.add(name);
+    setImmediate(() => {
+      this.soon.delete(name);
+      this.flush(name).catch((error: unknown) => this.log.warn({ err: error, document: name }, 'logging document updates failed; the next flush or snapshot retries'));
     });
   }
 
@@ -116,7 +134,13 @@ export class DocumentHub implements ConversationWriter {
       const updates = this.pending.get(name);
       if (!updates?.length) return;
       this.pending.delete(name);
-      await this.persistence.appendUpdates(name, updates);
+      try {
+        await this.persistence.appendUpdates(name, updates);
+      } catch (error) {
+        // Kept, in order, ahead of what arrived meanwhile: the next flush or the snapshot writes them.
+        this.pending.set(name, [...updates, ...(this.pending.get(name) ?? [])]);
+        throw error;
+      }
     });
     this.flushing.set(name, next.catch(() => undefined));
     await next;
@@ -124,7 +148,7 @@ export class DocumentHub implements ConversationWriter {
 
   /** onStoreDocument: a snapshot; pending log entries become unnecessary once it is written. */
   async store(document: Document): Promise<void> {
-    if (document.name.startsWith('conversation:')) await this.flush(document.name);
+    await this.flush(document.name);
     await this.persistence.storeSnapshot(document.name, document);
   }
 

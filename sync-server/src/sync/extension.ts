@@ -109,10 +109,11 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
 
     async afterLoadDocument({ document, documentName }) {
       const ref = parseDocName(documentName);
-      if (ref?.kind === 'conversation') hub.track(document);
+      // Rules P2 and P4: both kinds of document log their updates.
+      if (ref) hub.track(document);
       if (ref?.kind === 'user') {
         await inbox.rebuild(ref.id, document);
-        unwatch.set(documentName, outbox.watch(document, ref.id));
+        unwatch.set(documentName, outbox.watch(document, ref.id, () => hub.flush(documentName)));
       }
     },
 
