@@ -86,6 +86,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     },
   });
   hub.attach(server.hocuspocus);
+  hub.attachBus(bus);
   inbox.attach(server.hocuspocus);
   presence.attach(server.hocuspocus);
 

@@ -90,6 +90,8 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
         const ref = parseDocName(documentName);
         if (!ref) throw denied('NOT_FOUND', 'no such document');
         await authorize(db, userId, ref);
+        // Rule E2: a copy that merged two epochs is not handed out while it unloads; the retry gets the newest epoch.
+        if (hub.isDropped(documentName)) throw denied('UNAVAILABLE', 'the document is being reloaded; try again shortly');
         // Rule D1: nobody but the server writes a conversation document.
         if (ref.kind === 'conversation') connectionConfig.readOnly = true;
         return { userId };
