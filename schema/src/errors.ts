@@ -31,6 +31,8 @@ export const ERROR_CODES = {
   /** More than LIMITS.outboxMaxPending commands wait in a user's outbox: the ones past it are refused (rule O10). */
   OUTBOX_FULL: 429,
   INTERNAL: 500,
+  /** A fault of the server's own (its database or Redis is unreachable): retry with backoff; never an authentication failure. */
+  UNAVAILABLE: 503,
   // Client-side codes (the SDK raises these; the server never does).
   CONNECTION_FAILED: 0,
   MESSAGE_SEND_FAILED: 0,
@@ -53,6 +55,7 @@ export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   // Once the backlog ahead of it has drained; the SDK re-sends when the outbox has room.
   'OUTBOX_FULL',
   'INTERNAL',
+  'UNAVAILABLE',
   'CONNECTION_FAILED',
 ]);
 

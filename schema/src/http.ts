@@ -23,6 +23,7 @@ const GENERAL_CODES: readonly ErrorCode[] = [
   'RANGE_NOT_SATISFIABLE',
   'RATE_LIMITED',
   'INTERNAL',
+  'UNAVAILABLE',
 ];
 /** Statuses no code is answered with, which other HTTP parts (tus, proxies) use. */
 const ALIASES: ReadonlyArray<[number, ErrorCode]> = [[410, 'NOT_FOUND'], [412, 'CONFLICT'], [423, 'CONFLICT']];

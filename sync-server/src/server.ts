@@ -49,7 +49,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const services: Services = { config, store, log, tokens, commands, inbox, presence };
   const api = createApiHandler(services);
 
-  const extensions = [persistenceExtension(hub), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, log })];
+  const extensions = [persistenceExtension(hub, log), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, log })];
   if (config.redisUrl) {
     const redis = new URL(config.redisUrl);
     extensions.push(
@@ -86,6 +86,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     },
   });
   hub.attach(server.hocuspocus);
+  hub.attachBus(bus);
   inbox.attach(server.hocuspocus);
   presence.attach(server.hocuspocus);
 

@@ -1,14 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestByKey, userParts } from '@parley/schema';
+import { conversationParts, epochState, latestByKey, userParts, type ConversationSummary } from '@parley/schema';
 import { createTestDatabase, type TestDatabase } from '@parley/schema/db/testing';
 import { startTestServer, type TestServer } from './harness.ts';
-import { connect, directConversation, register, waitFor } from './clients.ts';
+import * as Y from 'yjs';
+import { HocuspocusProvider } from '@hocuspocus/provider';
+import { api, connect, directConversation, register, reopenIfStale, synced, waitFor, type SyncClient } from './clients.ts';
 
 /**
  * Two sync-server instances joined through Redis on one MySQL database
  * (DESIGN.md, "Scale"): what one instance writes reaches clients of the other.
  */
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Rule E2 as the SDK applies it, UNAVAILABLE retries included (SDK-A4): a stale copy is dropped and opened anew. */
+async function reopen(client: SyncClient, conversationId: string, token: string) {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    client.conversations.get(conversationId)?.provider.destroy();
+    const doc = new Y.Doc();
+    const provider = new HocuspocusProvider({ websocketProvider: client.socket, name: `conversation:${conversationId}`, document: doc, token, sessionAwareness: true });
+    provider.attach();
+    client.conversations.set(conversationId, { doc, provider });
+    try {
+      await synced(provider);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 describe.skipIf(!process.env.TEST_MYSQL_URL)('two instances through Redis [mysql]', () => {
   let database: TestDatabase;
@@ -55,5 +74,99 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('two instances through Redis [mysql
     onA.destroy();
     await waitFor(() => seenByBob.some((m) => m.type === 'presence' && m.userId === alice.user.id && m.online === false), 10_000, 'alice offline, seen from B');
     onB.destroy();
+  });
+
+  /** Rounds of the one-builder test: PARLEY_CLUSTER_ROUNDS (50 for the full run), 5 in `npm test`. */
+  const rounds = Number(process.env.PARLEY_CLUSTER_ROUNDS ?? 5);
+
+  it(`E1, E2: four members opening a new group on two instances at once get one build, ${rounds} times in a row`, async () => {
+    const users = [await register(a.url, 'ann'), await register(a.url, 'ben'), await register(b.url, 'cat'), await register(b.url, 'dan')];
+    // Two members on each instance.
+    const clients: SyncClient[] = [];
+    for (const [i, user] of users.entries()) clients.push(await connect((i < 2 ? a : b).wsUrl, user));
+    const failures: string[] = [];
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const { body } = await api<{ conversation: ConversationSummary }>(a.url, '/conversations', {
+          token: users[0]!.token,
+          body: { type: 'group', title: `round ${round}`, memberIds: users.slice(1).map((u) => u.user.id) },
+        });
+        const id = body.conversation.id;
+        await Promise.all(clients.map((c) => c.open(id)));
+        const reloads = clients.map(() => 0);
+        const sent = clients[round % 4]!.send(id, `hello ${round}`);
+        // Every member holds the creation message and the new one, each once, in one epoch.
+        const settled = () =>
+          clients.every((c, i) => {
+            if (epochState(c.conversations.get(id)!.doc).stale) {
+              reloads[i]!++;
+              void reopenIfStale(c, id, users[i]!.token);
+              return false;
+            }
+            const ids = c.messages(id).map((m) => m.id);
+            return ids.includes(sent.messageId) && ids.length === 2;
+          });
+        await waitFor(settled, 20_000, `round ${round}: every member holds both messages`).catch((error: Error) => failures.push(error.message));
+        for (const [i, c] of clients.entries()) {
+          const raw = conversationParts(c.conversations.get(id)!.doc).messages.toArray().map((m) => m.id);
+          if (new Set(raw).size !== raw.length) failures.push(`round ${round}: member ${i} holds a message twice (${raw.length} entries)`);
+          if (reloads[i]! > 1) failures.push(`round ${round}: member ${i} reloaded ${reloads[i]} times`);
+        }
+        for (const c of clients) {
+          c.conversations.get(id)!.provider.destroy();
+          c.conversations.delete(id);
+        }
+      }
+      expect(failures).toEqual([]);
+    } finally {
+      for (const c of clients) c.destroy();
+    }
+  }, 60_000 + rounds * 10_000);
+
+  it('E2: an instance holding an older epoch drops it at once when another instance builds a newer one', async () => {
+    const [ann, ben] = [await register(a.url, 'ann'), await register(b.url, 'ben')];
+    const id = await directConversation(a.url, ann, ben);
+    const onA = await connect(a.wsUrl, ann);
+    await onA.open(id);
+    onA.send(id, 'before');
+    await waitFor(() => onA.messages(id).length === 2, 10_000, 'the first message on A');
+    // The stored state is lost while A holds the document: B, opening it, must build a new epoch.
+    const { db } = a.services.store;
+    await db.deleteFrom('document_updates').where('name', '=', `conversation:${id}`).execute();
+    await db.deleteFrom('documents').where('name', '=', `conversation:${id}`).execute();
+    const onB = await connect(b.wsUrl, ben);
+    const reloads = { a: 0, b: 0 };
+    const openB = onB.open(id).catch(() => undefined);
+    const settled = () => {
+      for (const [key, c, token] of [['a', onA, ann.token], ['b', onB, ben.token]] as const) {
+        const doc = c.conversations.get(id)?.doc;
+        if (doc && epochState(doc).stale) {
+          reloads[key]++;
+          void reopen(c, id, token);
+        }
+      }
+      return [onA, onB].every((c) => {
+        const doc = c.conversations.get(id)?.doc;
+        return doc && c.conversations.get(id)!.provider.isSynced && !epochState(doc).stale && c.messages(id).length === 2;
+      });
+    };
+    await openB;
+    try {
+      await waitFor(settled, 15_000, 'both members on one epoch');
+      // Settled for good: nothing merges the older copy back in.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(settled()).toBe(true);
+      expect(reloads.a).toBeLessThanOrEqual(2);
+      expect(reloads.b).toBeLessThanOrEqual(2);
+      const epochs = [onA, onB].map((c) => epochState(c.conversations.get(id)!.doc).epoch);
+      expect(epochs[0]).toBe(epochs[1]);
+      for (const c of [onA, onB]) {
+        const raw = conversationParts(c.conversations.get(id)!.doc).messages.toArray().map((m) => m.id);
+        expect(new Set(raw).size).toBe(raw.length);
+      }
+    } finally {
+      onA.destroy();
+      onB.destroy();
+    }
   });
 });

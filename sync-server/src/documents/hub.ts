@@ -2,9 +2,10 @@ import * as Y from 'yjs';
 import type { Document, Hocuspocus, DirectConnection } from '@hocuspocus/server';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import { CLOSE, conversationDocName } from '@parley/schema';
+import { CLOSE, conversationDocName, conversationParts, epochState } from '@parley/schema';
 import type { ConversationWriter } from '../commands/executor.ts';
 import type { Logger } from '../log.ts';
+import type { Bus } from '../cluster/bus.ts';
 import { loadEntries, loadMeta, loadReads, loadWindow, windowVersions } from '../index/projection.ts';
 import { buildConversation, removeReads, setMeta, setReads, trimWindow, upsertEntries, windowShortfall } from './conversation.ts';
 import type { DocumentPersistence } from './persistence.ts';
@@ -19,6 +20,10 @@ interface DirectEntry {
   users: number;
 }
 
+const DROP_TOPIC = 'epochDrop';
+/** How long a peer's announced drop holds opens back, if its release never arrives (it died). */
+const PEER_DROP_MAX_MS = 5000;
+
 const isRedisOrigin = (origin: unknown) => (origin as { source?: string } | null)?.source === 'redis';
 
 /**
@@ -31,6 +36,14 @@ export class DocumentHub implements ConversationWriter {
   private closed = false;
   private readonly pending = new Map<string, Uint8Array[]>();
   private readonly flushing = new Map<string, Promise<void>>();
+  private readonly soon = new Set<string>();
+  /** Copies that merged two epochs (E2): never stored or logged again. */
+  private readonly stale = new WeakSet<Y.Doc>();
+  /** Names of stale copies still loaded here, announced to the other instances until they unload. */
+  private readonly dropping = new Set<string>();
+  /** `instance\0name` of stale copies other instances are letting go of, each with its time limit. */
+  private readonly peerDrops = new Map<string, NodeJS.Timeout>();
+  private bus: Bus | null = null;
   private readonly direct = new Map<string, DirectEntry>();
 
   constructor(
@@ -44,6 +57,22 @@ export class DocumentHub implements ConversationWriter {
 
   attach(instance: Hocuspocus) {
     this.instance = instance;
+  }
+
+  /**
+   * Rule E2 across instances: while any instance lets go of a copy that merged
+   * two epochs, no instance hands the document out, or a fresh load would merge
+   * the other's stale copy again through Redis.
+   */
+  attachBus(bus: Bus) {
+    this.bus = bus;
+    bus.subscribe(DROP_TOPIC, ({ name, dropping }: { name: string; dropping: boolean }, from) => {
+      if (from === bus.instance || typeof name !== 'string') return;
+      const key = `${from}\u0000${name}`;
+      clearTimeout(this.peerDrops.get(key));
+      this.peerDrops.delete(key);
+      if (dropping) this.peerDrops.set(key, setTimeout(() => this.peerDrops.delete(key), PEER_DROP_MAX_MS).unref());
+    });
   }
 
   /** A user document's stored state, merged into one update. */
@@ -79,33 +108,106 @@ export class DocumentHub implements ConversationWriter {
   /**
    * Rule E1: builds the document afresh from the index under a new epoch. Clients
    * that hold an older copy see two epochs after syncing and reload (E2).
+   *
+   * One builder per epoch, across instances: the epoch is taken in the index and
+   * the new snapshot written in one transaction, only if the epoch is still the
+   * one this load saw. A second builder (another instance opening the same new
+   * conversation at the same moment) finds it taken and adopts the first one's
+   * document instead of merging a second copy of every message into it.
    */
   private async cutOver(document: Y.Doc, name: string, conversationId: string, epoch: number) {
-    await this.db.updateTable('conversations').set({ epoch: epoch + 1 }).where('id', '=', conversationId).where('epoch', '=', epoch).execute();
-    const fresh = await this.db.selectFrom('conversations').select('epoch').where('id', '=', conversationId).executeTakeFirstOrThrow();
     const [meta, reads, window] = await Promise.all([
       loadMeta(this.db, conversationId),
       loadReads(this.db, conversationId),
       loadWindow(this.db, conversationId, this.windowSize),
     ]);
-    buildConversation(document, { meta: meta!, reads, window, epoch: Number(fresh.epoch) });
-    await this.persistence.reset(name, document);
+    const built = new Y.Doc();
+    buildConversation(built, { meta: meta!, reads, window, epoch: epoch + 1 });
+    const won = await this.persistence.resetIf(name, built, async (trx) => {
+      const taken = await trx.updateTable('conversations').set({ epoch: epoch + 1 }).where('id', '=', conversationId).where('epoch', '=', epoch).executeTakeFirst();
+      return Number(taken.numUpdatedRows) === 1;
+    });
+    if (won) {
+      Y.applyUpdate(document, Y.encodeStateAsUpdate(built));
+      built.destroy();
+      return;
+    }
+    built.destroy();
+    // The epoch and its snapshot were committed together: the stored document is the winner's build.
+    const stored = await this.persistence.load(name);
+    if (!stored) throw new Error(`${name}: epoch ${epoch + 1} was taken with no document stored`);
+    for (const update of stored) Y.applyUpdate(document, update);
+    this.log.info({ document: name, epoch: epochState(document).epoch }, 'another builder took this epoch; adopted its document');
   }
 
-  /** afterLoadDocument: every change the server makes from now on goes to the log. */
+  /**
+   * afterLoadDocument: every change from now on goes to the log. A conversation
+   * document's changes are the server's and are flushed before their result (P2);
+   * a user document's come from its owner too (drafts, settings) and are flushed
+   * at once, in order, without waiting for a snapshot (P4).
+   */
   track(document: Document) {
     const name = document.name;
+    const user = name.startsWith('user:');
     document.on('update', (update: Uint8Array, origin: unknown) => {
+      if (!user && epochState(document).stale) {
+        this.drop(document);
+        return;
+      }
       // Another instance logged its own change already.
       if (isRedisOrigin(origin)) return;
       const list = this.pending.get(name);
       if (list) list.push(update);
       else this.pending.set(name, [update]);
+      if (user) this.flushSoon(name);
+    });
+  }
+
+  /**
+   * Rule E2 on the server: this instance's copy merged another epoch (another
+   * instance built the document anew, or this one held an older build). The
+   * merged copy is never stored or logged again, and the server lets go of it
+   * at once, so that it unloads as its clients reload (they see the two epochs
+   * too) and the next open loads the newest epoch from the store.
+   */
+  private drop(document: Document) {
+    const name = document.name;
+    if (this.stale.has(document)) return;
+    this.stale.add(document);
+    this.dropping.add(name);
+    this.bus?.publish(DROP_TOPIC, { name, dropping: true });
+    this.pending.delete(name);
+    this.log.warn({ document: name, epochs: conversationParts(document).epoch.toArray() }, 'document merged another epoch; dropping this copy');
+    const entry = this.direct.get(name);
+    if (!entry) return;
+    this.direct.delete(name);
+    if (entry.timer) clearTimeout(entry.timer);
+    entry.connection
+      .then((connection) => connection.disconnect())
+      .catch((error: unknown) => this.log.error({ err: error, document: name }, 'closing a direct connection failed'));
+  }
+
+  /** E2: this instance holds a copy of `name` that merged two epochs and is letting go of it. */
+  isDropped(name: string): boolean {
+    const document = this.instance?.documents.get(name);
+    if (document !== undefined && this.stale.has(document)) return true;
+    for (const key of this.peerDrops.keys()) if (key.endsWith(`\u0000${name}`)) return true;
+    return false;
+  }
+
+  /** P4: the updates of one event-loop turn go to the log together. */
+  private flushSoon(name: string) {
+    if (this.soon.has(name)) return;
+    this.soon.add(name);
+    setImmediate(() => {
+      this.soon.delete(name);
+      this.flush(name).catch((error: unknown) => this.log.warn({ err: error, document: name }, 'logging document updates failed; the next flush or snapshot retries'));
     });
   }
 
   /** afterUnloadDocument: a document stored on unload needs no flush chain any more. */
   forget(name: string) {
+    if (this.dropping.delete(name)) this.bus?.publish(DROP_TOPIC, { name, dropping: false });
     if (!this.pending.get(name)?.length) this.flushing.delete(name);
   }
 
@@ -116,7 +218,13 @@ export class DocumentHub implements ConversationWriter {
       const updates = this.pending.get(name);
       if (!updates?.length) return;
       this.pending.delete(name);
-      await this.persistence.appendUpdates(name, updates);
+      try {
+        await this.persistence.appendUpdates(name, updates);
+      } catch (error) {
+        // Kept, in order, ahead of what arrived meanwhile: the next flush or the snapshot writes them.
+        this.pending.set(name, [...updates, ...(this.pending.get(name) ?? [])]);
+        throw error;
+      }
     });
     this.flushing.set(name, next.catch(() => undefined));
     await next;
@@ -124,7 +232,12 @@ export class DocumentHub implements ConversationWriter {
 
   /** onStoreDocument: a snapshot; pending log entries become unnecessary once it is written. */
   async store(document: Document): Promise<void> {
-    if (document.name.startsWith('conversation:')) await this.flush(document.name);
+    // E2: a copy that merged two epochs would overwrite the newest build with both.
+    if (this.stale.has(document) || (document.name.startsWith('conversation:') && epochState(document).stale)) {
+      this.drop(document);
+      return;
+    }
+    await this.flush(document.name);
     await this.persistence.storeSnapshot(document.name, document);
   }
 

@@ -9,6 +9,10 @@ import { conversationRoutes } from './conversations.ts';
 import { Router, type Reply, type RequestContext } from './router.ts';
 import { searchRoutes } from './search.ts';
 import { userRoutes } from './users.ts';
+import { serverFault } from '../sync/outage.ts';
+
+/** Seconds a client is told to wait after UNAVAILABLE (503). */
+const UNAVAILABLE_RETRY_AFTER_S = 2;
 
 /**
  * The REST API under /api (docs/api.md): plain node:http, one route table.
@@ -75,12 +79,15 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
       const headers: Record<string, string> = {};
       if (error instanceof RateLimitedError) headers['Retry-After'] = String(Math.ceil(error.retryAfterMs / 1000));
       if (error.status === 401) headers['WWW-Authenticate'] = 'Bearer';
+      if (error.code === 'UNAVAILABLE') headers['Retry-After'] = String(UNAVAILABLE_RETRY_AFTER_S);
       if (error.status >= 500) log.error({ err: error, method: req.method, path: url.pathname }, 'API request failed');
       return { status: error.status, headers, body: { error: error.toJSON() } };
     }
     log.error({ err: error, method: req.method, path: url.pathname }, 'API request failed');
-    const internal = new ParleyError('INTERNAL', 'internal error');
-    return { status: internal.status, body: { error: internal } };
+    // A database or Redis outage is the server's own fault and retryable: 503 with Retry-After.
+    const fault = serverFault(error);
+    const headers: Record<string, string> = fault.code === 'UNAVAILABLE' ? { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S) } : {};
+    return { status: fault.status, headers, body: { error: fault.toJSON() } };
   }
 }
 

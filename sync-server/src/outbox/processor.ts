@@ -27,6 +27,7 @@ interface DrainState {
   retry: NodeJS.Timeout | null;
   /** Waiting for the user's next command token. */
   pace: NodeJS.Timeout | null;
+  logged: () => Promise<void>;
 }
 
 export class OutboxProcessor {
@@ -39,8 +40,13 @@ export class OutboxProcessor {
     private readonly maxPending: number = LIMITS.outboxMaxPending,
   ) {}
 
-  watch(doc: Y.Doc, userId: string): () => void {
-    const state: DrainState = { running: null, again: false, closed: false, retry: null, pace: null };
+  /**
+   * `logged` resolves once the document's changes so far are in the update log
+   * (rule P4): the next command waits for it, so what a client was answered
+   * survives a kill -9.
+   */
+  watch(doc: Y.Doc, userId: string, logged: () => Promise<void> = async () => undefined): () => void {
+    const state: DrainState = { running: null, again: false, closed: false, retry: null, pace: null, logged };
     this.states.set(doc, state);
     const { outbox } = userParts(doc);
     const onChange = () => void this.drain(doc, userId);
@@ -132,8 +138,10 @@ export class OutboxProcessor {
       }
       doc.transact(() => {
         removeEntry(outbox, raw);
-        if (result) appendResults(doc, [result]);
+        // Rule O4: a command id already answered (a copy of the outbox that outlived its answer) gets no second result.
+        if (result && !answered(doc, result.id)) appendResults(doc, [result]);
       }, SERVER_ORIGIN);
+      await state.logged();
       // better-sqlite3 answers synchronously, so without this a backlog drains in one
       // event-loop turn: nobody else is served meanwhile, and Hocuspocus merges the
       // whole burst into one broadcast in which trimmed messages never appear.
@@ -162,7 +170,7 @@ export class OutboxProcessor {
     }
     doc.transact(() => {
       outbox.delete(this.maxPending, count);
-      appendResults(doc, results);
+      appendResults(doc, results.filter((r) => !answered(doc, r.id)));
     }, SERVER_ORIGIN);
     this.log.info({ userId, refused: count }, 'outbox over its cap');
   }
@@ -190,6 +198,11 @@ function removeEntry(outbox: Y.Array<any>, raw: unknown) {
     if (id) index = items.findIndex((item) => commandIdOf(item) === id);
   }
   if (index !== -1) outbox.delete(index, 1);
+}
+
+/** Whether `results` holds an answer to command `id` (at most LIMITS.resultsKept + a trim batch to scan). */
+function answered(doc: Y.Doc, id: string): boolean {
+  return userParts(doc).results.toArray().some((r) => r.id === id);
 }
 
 function appendResults(doc: Y.Doc, added: CommandResult[]) {

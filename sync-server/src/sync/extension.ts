@@ -10,6 +10,7 @@ import type { OutboxProcessor } from '../outbox/processor.ts';
 import type { Inbox } from '../inbox/inbox.ts';
 import type { Presence } from '../presence/presence.ts';
 import { currentMembers } from '../index/members.ts';
+import { serverFault } from './outage.ts';
 
 export interface SyncContext {
   userId: string | null;
@@ -32,18 +33,38 @@ function denied(code: ParleyError['code'], message: string) {
   return Object.assign(new Error(message), { reason: JSON.stringify({ code, message }) });
 }
 
+const isDenial = (error: unknown) => typeof (error as { reason?: unknown } | null)?.reason === 'string';
+
+/**
+ * Runs a hook whose refusals are coded: a refusal passes as it is, and a fault of
+ * the server's own (the database or Redis is down) is refused UNAVAILABLE, which
+ * the SDK retries, never as a bare permission-denied (docs/protocol.md, "Errors").
+ */
+async function coded<T>(log: Logger, hook: string, documentName: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (isDenial(error)) throw error;
+    const fault = serverFault(error);
+    log.warn({ err: error, document: documentName, code: fault.code }, `${hook} failed; refused as retryable`);
+    throw denied(fault.code, fault.message);
+  }
+}
+
 /**
  * Snapshots go through @hocuspocus/extension-database (rule P1). A user
  * document is its stored state; a conversation document is checked against the
  * index and built afresh when it falls short (E3), so the hub applies it itself.
  */
-export function persistenceExtension(hub: DocumentHub): DatabaseExtension {
+export function persistenceExtension(hub: DocumentHub, log: Logger): DatabaseExtension {
   return new DatabaseExtension({
     async fetch({ document, documentName }) {
-      const ref = parseDocName(documentName);
-      if (ref?.kind !== 'conversation') return hub.loadStored(documentName);
-      await hub.loadConversation(document, documentName, ref.id);
-      return null;
+      return coded(log, 'load', documentName, async () => {
+        const ref = parseDocName(documentName);
+        if (ref?.kind !== 'conversation') return hub.loadStored(documentName);
+        await hub.loadConversation(document, documentName, ref.id);
+        return null;
+      });
     },
     async store({ document }) {
       await hub.store(document);
@@ -64,30 +85,37 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
     extensionName: 'parley',
 
     async onAuthenticate({ token, documentName, connectionConfig }) {
-      const userId = await userOf(tokens, token);
-      const ref = parseDocName(documentName);
-      if (!ref) throw denied('NOT_FOUND', 'no such document');
-      await authorize(db, userId, ref);
-      // Rule D1: nobody but the server writes a conversation document.
-      if (ref.kind === 'conversation') connectionConfig.readOnly = true;
-      return { userId };
+      return coded(log, 'onAuthenticate', documentName, async () => {
+        const userId = await userOf(tokens, token);
+        const ref = parseDocName(documentName);
+        if (!ref) throw denied('NOT_FOUND', 'no such document');
+        await authorize(db, userId, ref);
+        // Rule E2: a copy that merged two epochs is not handed out while it unloads; the retry gets the newest epoch.
+        if (hub.isDropped(documentName)) throw denied('UNAVAILABLE', 'the document is being reloaded; try again shortly');
+        // Rule D1: nobody but the server writes a conversation document.
+        if (ref.kind === 'conversation') connectionConfig.readOnly = true;
+        return { userId };
+      });
     },
 
     /**
      * Rule A1: a fresh token sent on an open connection (the SDK's updateAccessToken)
      * must be valid and name the same user, or the connection is closed.
      */
-    async onTokenSync({ token, context }) {
-      const userId = await userOf(tokens, token);
-      if (userId !== context.userId) throw denied('FORBIDDEN', 'a token for another user');
+    async onTokenSync({ token, context, documentName }) {
+      await coded(log, 'onTokenSync', documentName, async () => {
+        const userId = await userOf(tokens, token);
+        if (userId !== context.userId) throw denied('FORBIDDEN', 'a token for another user');
+      });
     },
 
     async afterLoadDocument({ document, documentName }) {
       const ref = parseDocName(documentName);
-      if (ref?.kind === 'conversation') hub.track(document);
+      // Rules P2 and P4: both kinds of document log their updates.
+      if (ref) hub.track(document);
       if (ref?.kind === 'user') {
         await inbox.rebuild(ref.id, document);
-        unwatch.set(documentName, outbox.watch(document, ref.id));
+        unwatch.set(documentName, outbox.watch(document, ref.id, () => hub.flush(documentName)));
       }
     },
 
@@ -125,13 +153,13 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
   };
 }
 
-/** The user a token names, or a refusal with the token's code. */
+/** The user a token names, or a refusal with the token's code; any other failure is the server's own (coded() answers it). */
 async function userOf(tokens: TokenService, token: string): Promise<string> {
   try {
     return await tokens.verifyAccess(token);
   } catch (error) {
-    const e = error instanceof ParleyError ? error : new ParleyError('AUTH_FAILED', 'invalid token');
-    throw denied(e.code, e.message);
+    if (error instanceof ParleyError) throw denied(error.code, error.message);
+    throw error;
   }
 }
 

@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config.ts';
 import type { ConnectionState } from '../events.ts';
 import { Heartbeat } from '../heartbeat/Heartbeat.ts';
 import { Reconnector } from '../reconnect/Reconnector.ts';
+import { reconnectDelay } from '../reconnect/delay.ts';
 import { nextState, type ConnectionInput } from './lifecycle.ts';
 
 export interface ConnectionHooks {
@@ -45,6 +46,8 @@ export class Connection {
   private inFlight = false;
   private everConnected = false;
   private heartbeatProvider: HocuspocusProvider | null = null;
+  /** Documents the server refused UNAVAILABLE: attempts since their last success and the pending retry (SDK-A4). */
+  private readonly unavailable = new Map<HocuspocusProvider, { attempts: number; timer: unknown }>();
   readonly reconnector: Reconnector;
   readonly heartbeat: Heartbeat;
 
@@ -90,6 +93,8 @@ export class Connection {
 
   destroy(): void {
     this.stop();
+    for (const retry of this.unavailable.values()) this.config.clock.clearTimeout(retry.timer);
+    this.unavailable.clear();
     for (const p of [...this.providers]) p.destroy();
     this.providers.clear();
     this.ws?.destroy();
@@ -117,10 +122,22 @@ export class Connection {
       sessionAwareness: options.session ?? false,
       onStateless: ({ payload }) => options.onStateless?.(payload),
       onAuthenticated: () => options.onAuthenticated?.(),
-      onAuthenticationFailed: ({ reason }) => options.onAuthFailed?.(authError(reason)),
-      onSynced: () => options.onSynced?.(),
+      onAuthenticationFailed: ({ reason }) => {
+        const error = authError(reason);
+        // Rule SDK-A4: the server's own fault is retried with backoff, never an authentication failure.
+        if (error.code === 'UNAVAILABLE') this.retryUnavailable(provider);
+        else options.onAuthFailed?.(error);
+      },
+      onSynced: () => {
+        // Synced, not authenticated: a load that fails is refused after the authentication went through.
+        this.available(provider);
+        options.onSynced?.();
+      },
     });
-    provider.on('destroy', () => this.providers.delete(provider));
+    provider.on('destroy', () => {
+      this.available(provider);
+      this.providers.delete(provider);
+    });
     this.providers.add(provider);
     provider.attach();
     return provider;
@@ -140,6 +157,32 @@ export class Connection {
         void p.sendToken().then(() => p.startSync());
       }
     }
+  }
+
+  /**
+   * Rule SDK-A4: a document refused UNAVAILABLE (the server cannot reach its
+   * database) authenticates again after the reconnect delay of its attempt
+   * (SDK-R1), with no limit: the socket is fine, only the server's storage is
+   * not. A drop meanwhile needs no timer, the reconnect re-authenticates it.
+   */
+  private retryUnavailable(provider: HocuspocusProvider): void {
+    const retry = this.unavailable.get(provider) ?? { attempts: 0, timer: null };
+    this.unavailable.set(provider, retry);
+    if (retry.timer !== null) return;
+    retry.attempts += 1;
+    const delay = reconnectDelay(this.config.reconnect, retry.attempts, this.config.random);
+    retry.timer = this.config.clock.setTimeout(() => {
+      retry.timer = null;
+      if (this.current !== 'connected' || !this.providers.has(provider) || provider.isAuthenticated) return;
+      void provider.sendToken().then(() => provider.startSync());
+    }, delay);
+  }
+
+  private available(provider: HocuspocusProvider): void {
+    const retry = this.unavailable.get(provider);
+    if (!retry) return;
+    this.config.clock.clearTimeout(retry.timer);
+    this.unavailable.delete(provider);
   }
 
   private socket(): HocuspocusProviderWebsocket {
