@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 0,
   /** An upload the user cancelled; its message is not sent. */
   UPLOAD_CANCELLED: 0,
+  /** The camera or microphone was refused or is missing; a video call may fall back to voice. */
+  MEDIA_DENIED: 0,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
