@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@parley/schema/db/testing';
 import { v7 as uuidv7 } from 'uuid';
 import type { AuthResponse, Message } from '@parley/schema';
-import { eachServer, startTestServer } from './harness.ts';
+import { eachServer, startTestServer, type TestServer } from './harness.ts';
 import { api, connect, directConversation, register, waitFor, type SyncClient } from './clients.ts';
 
 /** Rules K1–K9: call credentials and the call flow over real sync connections. */
@@ -243,4 +244,49 @@ it('K1: TURN entries carry REST credentials that verify against TURN_SECRET; STU
   } finally {
     await server.stop();
   }
+});
+
+describe.skipIf(!process.env.TEST_MYSQL_URL)('calls across two instances through Redis [mysql]', () => {
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let database: TestDatabase;
+  let one: TestServer;
+  let two: TestServer;
+  beforeAll(async () => {
+    database = await createTestDatabase('mysql');
+    one = await startTestServer({ database, config: { redisUrl, instanceName: `calls-one-${uuidv7()}` } });
+    two = await startTestServer({ database, config: { redisUrl, instanceName: `calls-two-${uuidv7()}` } });
+  });
+  afterAll(async () => {
+    await one?.stop();
+    await two?.stop();
+    await database?.drop();
+  });
+
+  it('K2, K4, K7, K8: the flow crosses instances: ring on both, answer on the other instance, refusals come back, one record', async () => {
+    const [alice, bob, mallory] = [await register(one.url, 'alice'), await register(one.url, 'bob'), await register(two.url, 'mallory')];
+    const conversationId = await directConversation(one.url, alice, bob);
+    const a = await device(one, alice);
+    const b1 = await device(one, bob);
+    const b2 = await device(two, bob);
+    const m = await device(two, mallory);
+    const callId = uuidv7();
+    a.send({ type: 'callInvite', callId, conversationId, calleeId: bob.user.id, video: false, peerToken: a.peerToken });
+    await b1.next('callIncoming', callId);
+    await b2.next('callIncoming', callId);
+    // A forged accept on the other instance is refused there, by the owner's word.
+    m.send({ type: 'callAccept', callId, peerToken: m.peerToken });
+    expect((await m.next('callRefused', callId)).code).toBe('FORBIDDEN');
+    b2.send({ type: 'callAccept', callId, peerToken: b2.peerToken });
+    expect((await a.next('callAccepted', callId)).peerId).toBe(b2.peerId);
+    expect((await b1.next('callAccepted', callId)).peerId).toBe(b2.peerId);
+    b1.send({ type: 'callAccept', callId, peerToken: b1.peerToken });
+    expect((await b1.next('callRefused', callId)).code).toBe('CONFLICT');
+    b2.send({ type: 'callHangup', callId });
+    expect(await a.next('callEnded', callId)).toMatchObject({ outcome: 'completed' });
+    const records = await recordsOf(two.url, bob, conversationId, 1);
+    expect(records.map((r) => r.system!.call!.callId)).toEqual([callId]);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await callMessages(one.url, alice, conversationId)).toHaveLength(1);
+    for (const d of [a, b1, b2, m]) d.client.destroy();
+  });
 });
