@@ -106,6 +106,12 @@ eachServer('calls', (server) => {
     expect(ended.durationMs).toBeGreaterThanOrEqual(100);
     await b2.next('callEnded', callId);
 
+    // The measure (docs/bench.md): a completed call costs 6 steps up and 11 messages down (3 devices) over the sync connections.
+    const calls = (d: Device) => d.seen.filter((m) => m.callId === callId).map((m) => m.type);
+    expect(calls(a)).toEqual(['callRinging', 'callAccepted', 'callEnded']);
+    expect(calls(b1)).toEqual(['callIncoming', 'callAccepted', 'callMedia', 'callEnded']);
+    // Messages go to a user's every device: the one that did not answer sees the media state too, and ignores it.
+    expect(calls(b2)).toEqual(['callIncoming', 'callAccepted', 'callMedia', 'callEnded']);
     const records = await recordsOf(server.url, bob, conversationId, 1);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ kind: 'call', senderId: alice.user.id, system: { event: 'call', actorId: alice.user.id, call: { callId, video: true, outcome: 'completed', callerId: alice.user.id } } });
