@@ -145,6 +145,15 @@ describe('calls part of the SDK', () => {
     }
   });
 
+  it('K5: hang-up before an answer is one callHangup (the server counts it as a cancel), so it cannot lose a race with accept', async () => {
+    const { calls, sent } = setup();
+    const info = await calls.call('c1', { video: false });
+    calls.hangUp();
+    expect(sent.at(-1)).toEqual({ type: 'callHangup', callId: info.id });
+    calls.handle({ type: 'callEnded', callId: info.id, reason: 'cancelled', outcome: 'cancelled' });
+    expect(calls.current).toBeNull();
+  });
+
   it('a refused camera is MEDIA_DENIED with a hint to call by voice, and nothing is sent', async () => {
     const { calls, sent } = setup({ deny: 'NotAllowedError' });
     await expect(calls.call('c1', { video: true })).rejects.toMatchObject({ code: 'MEDIA_DENIED', message: expect.stringContaining('voice') });

@@ -167,12 +167,15 @@ export class Calls extends Emitter<CallEvents> {
     this.deps.send({ type: 'callReject', callId });
   }
 
-  /** Ends the current call: cancels it while it rings, hangs up once answered. */
+  /**
+   * Ends the current call. One step for every state: the server reads a hang-up
+   * before an answer as the caller's cancel (rule K5), so a hang-up that races
+   * the callee's accept still ends the call.
+   */
   hangUp(): void {
     const live = this.live;
     if (!live) return;
-    const ringing = live.info.state === 'outgoing';
-    this.deps.send(ringing ? { type: 'callCancel', callId: live.info.id } : { type: 'callHangup', callId: live.info.id });
+    this.deps.send({ type: 'callHangup', callId: live.info.id });
   }
 
   setMuted(muted: boolean): void {
