@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HTTP_KEEP_ALIVE_MS, ParleyError, UPLOAD_ID } from '@parley/schema';
 import { openStore, type Store } from '@parley/schema/db';
-import { createMediaLinkService, createTokenService } from '@parley/schema/tokens';
+import { createMediaLinkService, createPeerTokenService, createTokenService } from '@parley/schema/tokens';
 import type { MediaConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import { sendError, sendJson } from './http.ts';
@@ -10,6 +10,7 @@ import { expiredUploads, findUpload, isMember, type UploadRow } from './index/ac
 import { serveFile, serveThumbnail } from './serving/files.ts';
 import { createStorage } from './uploads/storage.ts';
 import { checkCreation, createTus, type Creation } from './uploads/tus.ts';
+import { attachSignalling } from './calls/signalling.ts';
 
 /**
  * The media-server's HTTP edge: health, tus uploads at /files/, and the
@@ -63,6 +64,8 @@ export function createMediaServer(config: MediaConfig, log: Logger): MediaServer
       else res.destroy();
     });
   });
+  // PeerJS signalling at /peer (CONTRACT.md, "Calls"); any other upgrade is refused.
+  const signalling = attachSignalling(server, createPeerTokenService(config.jwtSecret, 3600), log);
   // Browsers keep connections alive; a shutdown must not wait for idle ones.
   server.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
   // A multi-GB PATCH may take long; the default request timeout (5 min) would cut it.
@@ -172,6 +175,7 @@ export function createMediaServer(config: MediaConfig, log: Logger): MediaServer
     },
     async close() {
       if (cleanupTimer) clearInterval(cleanupTimer);
+      signalling.close();
       await new Promise<void>((resolve) => {
         if (!server.listening) return resolve();
         const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);

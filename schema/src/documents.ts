@@ -31,13 +31,25 @@ export interface ReplyPreview {
   text: string;
 }
 
+/** A finished call, as its `call` message carries it (docs/protocol.md, K8). */
+export interface CallRecord {
+  callId: string;
+  video: boolean;
+  outcome: 'completed' | 'missed' | 'declined' | 'cancelled' | 'failed';
+  /** From accept to hang-up; completed calls only. */
+  durationMs?: number;
+  callerId: string;
+}
+
+/** A system message's event; a `call` message's event is `call` with its record (actorId = the caller). */
 export interface SystemEvent {
-  event: 'created' | 'membersAdded' | 'memberRemoved' | 'memberLeft' | 'renamed' | 'avatarChanged' | 'roleChanged' | 'statusChanged';
+  event: 'created' | 'membersAdded' | 'memberRemoved' | 'memberLeft' | 'renamed' | 'avatarChanged' | 'roleChanged' | 'statusChanged' | 'call';
   actorId: string;
   userIds?: string[];
   title?: string;
   role?: Role;
   status?: ConversationStatus;
+  call?: CallRecord;
 }
 
 /** A message as stored in a conversation document's window: plain JSON. */

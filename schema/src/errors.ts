@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   USERNAME_TAKEN: 409,
   CONFLICT: 409,
   DUPLICATE: 409,
+  /** Signalling for a call that has already ended (docs/protocol.md, K7). */
+  CALL_ENDED: 410,
   RATE_LIMITED: 429,
   /** More than LIMITS.outboxMaxPending commands wait in a user's outbox: the ones past it are refused (rule O10). */
   OUTBOX_FULL: 429,
@@ -40,6 +42,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 0,
   /** An upload the user cancelled; its message is not sent. */
   UPLOAD_CANCELLED: 0,
+  /** The camera or microphone was refused or is missing; a video call may fall back to voice. */
+  MEDIA_DENIED: 0,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -65,18 +65,52 @@ export function createMediaLinkService(secret: string, ttlSeconds: number): Medi
   };
 }
 
-async function verify(key: Uint8Array, token: string, typ: 'access' | 'media'): Promise<{ sub: string; fid?: unknown }> {
+/**
+ * Peer tokens for call signalling (CONTRACT.md, "Calls"): bound to one user and
+ * one peer id. The sync-server issues them with the peer id; the media-server's
+ * PeerJS edge and the sync-server's call flow check them.
+ */
+export interface PeerTokenService {
+  issue(userId: string, peerId: string): Promise<{ token: string; expiresAt: number }>;
+  /** The user and peer id of a valid token; throws ParleyError AUTH_FAILED or TOKEN_EXPIRED. */
+  verify(token: string): Promise<{ userId: string; peerId: string }>;
+}
+
+export function createPeerTokenService(secret: string, ttlSeconds: number): PeerTokenService {
+  const key = new TextEncoder().encode(secret);
+  return {
+    async issue(userId, peerId) {
+      const expiresAt = Date.now() + ttlSeconds * 1000;
+      const token = await new SignJWT({ typ: 'peer', pid: peerId })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuer(ISSUER)
+        .setExpirationTime(Math.floor(expiresAt / 1000))
+        .sign(key);
+      return { token, expiresAt };
+    },
+    async verify(token) {
+      const payload = await verify(key, token, 'peer');
+      if (typeof payload.pid !== 'string' || payload.pid.length === 0) throw new ParleyError('AUTH_FAILED', 'a peer token without a peer id');
+      return { userId: payload.sub, peerId: payload.pid };
+    },
+  };
+}
+
+const TOKEN_NAMES = { access: 'access token', media: 'media link', peer: 'peer token' } as const;
+
+async function verify(key: Uint8Array, token: string, typ: keyof typeof TOKEN_NAMES): Promise<{ sub: string; fid?: unknown; pid?: unknown }> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
     throw new ParleyError('AUTH_FAILED', 'missing or malformed token');
   }
   try {
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
-    // A media link is not an access token, nor the reverse.
-    if (payload.typ !== typ || typeof payload.sub !== 'string') throw new ParleyError('AUTH_FAILED', `not an ${typ === 'access' ? 'access token' : 'media link'}`);
-    return { sub: payload.sub, fid: payload.fid };
+    // A media link is not an access token, nor a peer token, nor the reverse.
+    if (payload.typ !== typ || typeof payload.sub !== 'string') throw new ParleyError('AUTH_FAILED', `not a ${TOKEN_NAMES[typ]}`);
+    return { sub: payload.sub, fid: payload.fid, pid: payload.pid };
   } catch (error) {
     if (error instanceof ParleyError) throw error;
-    if (error instanceof errors.JWTExpired) throw new ParleyError('TOKEN_EXPIRED', typ === 'access' ? 'the access token has expired' : 'the media link has expired');
+    if (error instanceof errors.JWTExpired) throw new ParleyError('TOKEN_EXPIRED', `the ${TOKEN_NAMES[typ]} has expired`);
     throw new ParleyError('AUTH_FAILED', 'invalid token');
   }
 }

@@ -28,6 +28,17 @@ export interface SyncConfig {
   presenceGraceMs: number;
   /** How long the server keeps a conversation document open after writing to it. */
   documentIdleMs: number;
+  /** STUN/TURN URLs handed to call clients (TURN_URLS); never a public default. */
+  turnUrls: string[];
+  /** coturn's static-auth-secret (TURN_SECRET): with it, TURN entries carry REST credentials. */
+  turnSecret: string | undefined;
+  /** How long TURN credentials and peer tokens are valid. */
+  callCredentialsTtlSeconds: number;
+  /** A call nobody answers ends as missed after this long (rule K5). */
+  callRingTimeoutMs: number;
+  /** Invites a user may send: a burst, refilled at this many per minute (rule K9). */
+  callInviteBurst: number;
+  callInvitesPerMinute: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SyncConfig> = {}): SyncConfig {
@@ -50,6 +61,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     instanceName: env.PARLEY_INSTANCE || `sync-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     presenceGraceMs: positiveInt(env.PARLEY_PRESENCE_GRACE_MS, 5000),
     documentIdleMs: positiveInt(env.PARLEY_DOCUMENT_IDLE_MS, 30_000),
+    turnUrls: (env.TURN_URLS ?? '').split(',').map((u) => u.trim()).filter((u) => u.length > 0),
+    turnSecret: env.TURN_SECRET || undefined,
+    callCredentialsTtlSeconds: positiveInt(env.PARLEY_CALL_CREDENTIALS_TTL, 3600),
+    callRingTimeoutMs: positiveInt(env.PARLEY_CALL_TIMEOUT_MS, 45_000),
+    callInviteBurst: positiveInt(env.PARLEY_CALL_INVITE_BURST, 5),
+    callInvitesPerMinute: positiveInt(env.PARLEY_CALL_INVITES_PER_MINUTE, 10),
     ...overrides,
   };
 }

@@ -13,6 +13,8 @@ import { RateLimiter } from './commands/rate-limit.ts';
 import { OutboxProcessor } from './outbox/processor.ts';
 import { Inbox } from './inbox/inbox.ts';
 import { Presence } from './presence/presence.ts';
+import { Calls } from './calls/calls.ts';
+import { createPeerTokenService } from '@parley/schema/tokens';
 import { localBus, redisBus } from './cluster/bus.ts';
 import { parleyExtension, persistenceExtension, type SyncContext } from './sync/extension.ts';
 import { createApiHandler } from './http/api.ts';
@@ -45,11 +47,15 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     presence,
     limiter: new RateLimiter(config.commandRatePerSecond, config.commandBurst),
   });
+  const calls = new Calls({
+    db: store.db, bus, log, commands, peers: createPeerTokenService(config.jwtSecret, config.callCredentialsTtlSeconds),
+    ringTimeoutMs: config.callRingTimeoutMs, inviteBurst: config.callInviteBurst, invitesPerMinute: config.callInvitesPerMinute,
+  });
   const outbox = new OutboxProcessor(commands, log, config.outboxMaxPending);
   const services: Services = { config, store, log, tokens, commands, inbox, presence };
   const api = createApiHandler(services);
 
-  const extensions = [persistenceExtension(hub, log), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, log })];
+  const extensions = [persistenceExtension(hub, log), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, calls, log })];
   if (config.redisUrl) {
     const redis = new URL(config.redisUrl);
     extensions.push(
@@ -89,6 +95,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   hub.attachBus(bus);
   inbox.attach(server.hocuspocus);
   presence.attach(server.hocuspocus);
+  calls.attach(server.hocuspocus);
 
   let closing: Promise<void> | null = null;
   return {
@@ -106,6 +113,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
       closing ??= (async () => {
         // In order: no new command, the last inbox refreshes, documents released, then Hocuspocus stores and closes.
         await outbox.stop();
+        await calls.close();
         presence.close();
         await inbox.close();
         await hub.close();

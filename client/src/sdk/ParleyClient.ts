@@ -1,10 +1,11 @@
 import {
-  keyValue, LIMITS, ParleyError, parseStateless, userDocName, userParts,
+  encodeStateless, keyValue, LIMITS, ParleyError, parseStateless, userDocName, userParts,
   type AuthResponse, type Command, type ConversationDetail, type ConversationSettings, type ConversationStatus, type ConversationSummary,
   type Draft, type HistoryPage, type InboxEntry, type Role, type SearchHit, type User,
 } from '@parley/schema';
 import type { YKeyValue } from 'y-utility/y-keyvalue';
 import { resolveConfig, type ParleyClientConfig, type ResolvedConfig } from './config.ts';
+import { Calls, otherMember } from './calls/Calls.ts';
 import { Contacts } from './contacts/Contacts.ts';
 import { ConversationCache } from './conversations/ConversationCache.ts';
 import { ConversationHandle } from './conversations/ConversationHandle.ts';
@@ -69,6 +70,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private readonly sender: Sender;
   /** Resumable uploads (docs/sdk.md, "Uploads"); `sendFile` pairs one with its message. */
   readonly uploads: Uploads;
+  /** One-to-one voice and video calls (docs/sdk.md, "Calls"). */
+  readonly calls: Calls;
   private tabs: TabHub | null = null;
   private local: Local | null = null;
   private loading: Promise<void> | null = null;
@@ -138,6 +141,14 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       changed: (c) => this.conversations.remember(c),
       left: (id) => this.conversations.forget(id),
     });
+    this.calls = new Calls({
+      userId: this.userId,
+      send: (m) => this.local?.userDoc.provider?.sendStateless(encodeStateless(m)),
+      credentials: () => this.rest.post('/calls/credentials'),
+      otherMember: (id) => otherMember(this.getConversation(id), this.userId),
+      signallingUrl: this.config.serverUrl,
+      logger: this.config.logger,
+    });
     this.sender = new Sender({
       outbox: async () => (await this.ready()).outbox,
       directConversation: async (userId) => (await this.createDirectConversation(userId)).id,
@@ -184,6 +195,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   private async release(): Promise<void> {
     this.wanted = false;
+    this.calls.destroy();
     await this.loading?.catch(() => undefined);
     this.connection.stop();
     this.uploads.destroy();
@@ -625,6 +637,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     const msg = parseStateless(payload);
     if (!msg) return;
     if (msg.type === 'pong') this.connection.pong(msg.t);
+    else if (this.calls.handle(msg)) return;
     else if (this.presence.apply(msg)) this.conversations.changed();
   }
 

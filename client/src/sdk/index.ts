@@ -4,6 +4,7 @@
  * each replaceable through the config.
  */
 export { ParleyClient, type SendInput, type SentHandle, type ContextInput } from './ParleyClient.ts';
+export { Calls, type CallState, type CallInfo, type IncomingCall, type CallEnd, type CallQuality, type CallEvents, type RemoteMediaState, type DeviceChoice } from './calls/Calls.ts';
 export type { ParleyClientConfig, ResolvedConfig, LogLevel, Logger } from './config.ts';
 export { DEFAULTS } from './config.ts';
 export type { ParleyEvents, ParleyCallbacks, ConnectionState, MessageSentEvent, MessageFailedEvent } from './events.ts';

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import type { Command, CommandResult, ErrorCode } from '@parley/schema';
+import type { CallRecord, Command, CommandResult, ErrorCode } from '@parley/schema';
 import type { CommandExecutor, ExecuteOptions, InboxNotifier, PresenceView } from '../services.ts';
 import { currentMembers } from '../index/members.ts';
 import { appendMessage } from '../index/messages.ts';
@@ -19,6 +19,11 @@ export interface ConversationWriter {
   project(conversationId: string, change: { messageIds: string[]; meta: boolean; reads: Record<string, number>; removed: string[] }): Promise<void>;
   /** Closes the sockets of users who are no longer members (rule A3). */
   evict(conversationId: string, userIds: string[]): void;
+}
+
+/** Rule K8: the server's own `call` message that ends a call (never a client command). */
+export interface CallRecorder {
+  recordCall(conversationId: string, call: CallRecord): Promise<void>;
 }
 
 interface Deps {
@@ -39,7 +44,7 @@ const failed = (command: Pick<Command, 'id'> & Partial<Pick<Command, 'conversati
  * command's result in one transaction (rules O4, O5), then projects them into
  * the conversation document and the inboxes.
  */
-export function createCommandExecutor(deps: Deps): CommandExecutor {
+export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorder {
   const { db } = deps;
   const now = deps.now ?? Date.now;
 
@@ -121,7 +126,24 @@ export function createCommandExecutor(deps: Deps): CommandExecutor {
     return result;
   }
 
-  return { execute, admit: (actorId) => deps.limiter.admit(actorId) };
+  /** Rule K8: the server's own `call` message, written like a command's append, without a command row. */
+  async function recordCall(conversationId: string, call: CallRecord): Promise<void> {
+    const at = now();
+    const effect: Effect = {
+      type: 'append', id: uuidv7(), senderId: call.callerId, kind: 'call', text: '', media: null, replyTo: null,
+      system: { event: 'call', actorId: call.callerId, call },
+    };
+    const release = await deps.writer.hold(conversationId);
+    try {
+      const committed = await db.transaction().execute((trx) => applyEffects(trx, conversationId, [effect], at));
+      await deps.writer.project(conversationId, committed);
+    } finally {
+      release();
+    }
+    void deps.inbox.refresh(conversationId, await memberIds(db, conversationId));
+  }
+
+  return { execute, admit: (actorId) => deps.limiter.admit(actorId), recordCall };
 }
 
 interface Committed {

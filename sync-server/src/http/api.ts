@@ -4,6 +4,7 @@ import type { Services } from '../services.ts';
 import { createLoginLimiter, RateLimitedError } from '../auth/rateLimit.ts';
 import { clientAddress } from './address.ts';
 import { authRoutes } from './auth.ts';
+import { callRoutes } from './calls.ts';
 import { readJson, validate } from './body.ts';
 import { conversationRoutes } from './conversations.ts';
 import { Router, type Reply, type RequestContext } from './router.ts';
@@ -26,6 +27,7 @@ export function createApiHandler(services: Services): (req: IncomingMessage, res
     ...userRoutes(),
     ...conversationRoutes(),
     ...searchRoutes(),
+    ...callRoutes(),
   );
   const log = services.log.child({ component: 'api' });
 

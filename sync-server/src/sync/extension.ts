@@ -10,6 +10,7 @@ import type { OutboxProcessor } from '../outbox/processor.ts';
 import type { Inbox } from '../inbox/inbox.ts';
 import type { Presence } from '../presence/presence.ts';
 import { currentMembers } from '../index/members.ts';
+import type { Calls } from '../calls/calls.ts';
 import { serverFault } from './outage.ts';
 
 export interface SyncContext {
@@ -25,6 +26,7 @@ interface Deps {
   outbox: OutboxProcessor;
   inbox: Inbox;
   presence: Presence;
+  calls: Calls;
   log: Logger;
 }
 
@@ -143,6 +145,9 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
       if (!documentName.startsWith('user:')) return;
       const message = parseStateless(payload);
       if (message?.type === 'ping') connection.sendStateless(encodeStateless({ type: 'pong', t: message.t }));
+      // Rules K1–K9: call steps go to the call flow, its refusals back to this connection.
+      const userId = (connection.context as SyncContext).userId;
+      if (deps.calls.handles(message) && userId) await deps.calls.step(userId, message, (text) => connection.sendStateless(text));
     },
 
     async onDestroy() {
