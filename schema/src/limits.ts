@@ -13,6 +13,8 @@ export const LIMITS = {
   groupMaxMembers: 500,
   /** A command's JSON, as stored in the outbox. */
   commandMaxBytes: 16 * 1024,
+  /** Nesting of a command's JSON: a command's own fields nest 3 deep; the rest is room for extensions. */
+  commandMaxDepth: 16,
   /** Edit and recall are allowed this long after sending. */
   editWindowMs: 24 * 60 * 60 * 1000,
   /** Messages kept in a conversation document; older ones live in the index only. */
