@@ -70,7 +70,8 @@ async function verify(key: Uint8Array, token: string, typ: 'access' | 'media'): 
     throw new ParleyError('AUTH_FAILED', 'missing or malformed token');
   }
   try {
-    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
+    // `exp` is required: a token without one would be valid forever (issue 11).
+    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] });
     // A media link is not an access token, nor the reverse.
     if (payload.typ !== typ || typeof payload.sub !== 'string') throw new ParleyError('AUTH_FAILED', `not an ${typ === 'access' ? 'access token' : 'media link'}`);
     return { sub: payload.sub, fid: payload.fid };

@@ -5,7 +5,7 @@ import { openStore, type Store } from '@parley/schema/db';
 import { LIMITS, ParleyError } from '@parley/schema';
 import type { SyncConfig } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createTokenService } from './auth/tokens.ts';
+import { accountTokens, createTokenService } from './auth/tokens.ts';
 import { DocumentPersistence } from './documents/persistence.ts';
 import { DocumentHub } from './documents/hub.ts';
 import { createCommandExecutor } from './commands/executor.ts';
@@ -33,7 +33,7 @@ const SYNC_PATH = '/sync';
 export async function createSyncServer(config: SyncConfig, options: { log?: Logger; store?: Store } = {}): Promise<SyncServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const tokens = createTokenService(config.jwtSecret, config.accessTokenTtlSeconds);
+  const tokens = accountTokens(createTokenService(config.jwtSecret, config.accessTokenTtlSeconds), store.db);
   const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log, config.documentIdleMs);
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
