@@ -37,7 +37,7 @@ const OWN_MEDIA_PATH = /^\/files\/[A-Za-z0-9_-]{1,64}(?:\/thumbnail)?(?:\?[^\s#]
 export function isSafeLink(url: string): boolean {
   if (OWN_MEDIA_PATH.test(url)) return true;
   // Control characters and spaces are where scheme tricks hide (`java\tscript:`); a clean URL has none.
-  if (!/^https?:\/\/[^\s\u0000-\u001F\u007F]+$/i.test(url)) return false;
+  if (!/^https?:\/\/\S+$/i.test(url) || [...url].some((c) => c.codePointAt(0)! < 0x20 || c === '\u007F')) return false;
   try {
     const parsed = new URL(url);
     return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.length > 0;

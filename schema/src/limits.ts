@@ -56,9 +56,13 @@ export const LIMITS = {
    * typing. Entries past it are answered OUTBOX_FULL; the earlier ones wait their turn.
    */
   outboxMaxPending: 5000,
-  /** Failed logins per username and address within loginWindowMs. */
+  /** Failed logins per (address, username) pair within loginWindowMs: a name is never limited alone, so its owner elsewhere is not locked out. */
   loginAttempts: 10,
+  /** Failed logins per address within loginWindowMs, whatever the names. */
+  loginAddressAttempts: 50,
   loginWindowMs: 15 * 60 * 1000,
+  /** Accounts registered per address per hour (PARLEY_REGISTER_LIMIT). */
+  registrationsPerAddressPerHour: 10,
   accessTokenTtlSeconds: 60 * 60,
   refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
 } as const;

@@ -16,7 +16,8 @@ const STRIPPED = new RegExp(
     // Bidi embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), marks (LRM, RLM, ALM).
     '[\\u202A-\\u202E\\u2066-\\u2069\\u200E\\u200F\\u061C]',
     // Zero-width space, word joiner, invisible operators, BOM, Mongolian vowel separator, soft hyphen, grapheme joiner.
-    '[\\u200B\\u2060-\\u2064\\uFEFF\\u180E\\u00AD\\u034F]',
+    '[\\u200B\\u2060-\\u2064\\uFEFF\\u180E\\u00AD]',
+    '\\u034F',
     // Tag characters and other format/noncharacter ranges used to hide text.
     '[\\u{E0000}-\\u{E007F}\\u{FFF9}-\\u{FFFB}]',
     // Interlinear annotations and the Hangul/braille fillers are handled as blanks below.
@@ -28,7 +29,7 @@ const STRIPPED = new RegExp(
 const JOINERS = /\u200D(?!(?<=\p{Extended_Pictographic}\uFE0F?\u200D)\p{Extended_Pictographic})|\u200C(?!(?<=\p{L}\p{M}*\u200C)\p{L})/gu;
 
 /** Characters that render as nothing or as blank space: a name made of these alone is refused. */
-const BLANK = /^[\s\p{Zs}\u115F\u1160\u3164\uFFA0\u2800\u17B4\u17B5\u{1D159}\u{1D173}-\u{1D17A}\u200C\u200D\uFE00-\uFE0F]*$/u;
+const BLANK = /^(?:[\s\p{Zs}\u115F\u1160\u3164\uFFA0\u2800\u{1D173}-\u{1D17A}]|\u17B4|\u17B5|\u{1D159}|\u200C|\u200D|\p{Variation_Selector})*$/u;
 
 export const REFUSED_NAME_CLASSES = [
   'control characters (U+0000–U+001F, U+007F–U+009F): stripped',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
+import { Redis as RedisClient } from 'ioredis';
 import { openStore, type Store } from '@parley/schema/db';
 import { LIMITS, ParleyError } from '@parley/schema';
 import type { SyncConfig } from './config.ts';
@@ -15,11 +16,15 @@ import { Inbox } from './inbox/inbox.ts';
 import { Presence } from './presence/presence.ts';
 import { localBus, redisBus } from './cluster/bus.ts';
 import { parleyExtension, persistenceExtension, type SyncContext } from './sync/extension.ts';
-import { createApiHandler } from './http/api.ts';
+import { createApiHandler, memoryLimits } from './http/api.ts';
+import { originAllowed } from './http/origin.ts';
+import { createAttemptLimiter } from './auth/rateLimit.ts';
+import { createMetrics, type Metrics, measuredExecutor, measurePersistence, serveMetrics } from './metrics/metrics.ts';
 import type { Services } from './services.ts';
 
 export interface SyncServer {
   services: Services;
+  metrics: Metrics;
   server: Server<SyncContext>;
   /** http://host:port */
   readonly url: string;
@@ -34,20 +39,32 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
   const tokens = accountTokens(createTokenService(config.jwtSecret, config.accessTokenTtlSeconds), store.db);
-  const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log, config.documentIdleMs);
+  // Read at scrape time, once the server below exists.
+  const metrics = createMetrics({ connections: () => server.hocuspocus.getConnectionsCount(), documents: () => server.hocuspocus.getDocumentsCount() });
+  const hub = new DocumentHub(store.db, measurePersistence(new DocumentPersistence(store), metrics), config.windowSize, log, config.documentIdleMs);
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
   const presence = new Presence(store.db, log, bus, config.presenceGraceMs);
-  const commands = createCommandExecutor({
+  const commands = measuredExecutor(createCommandExecutor({
     db: store.db,
     writer: hub,
     inbox,
     presence,
     limiter: new RateLimiter(config.commandRatePerSecond, config.commandBurst),
-  });
+  }), metrics);
   const outbox = new OutboxProcessor(commands, log, config.outboxMaxPending);
   const services: Services = { config, store, log, tokens, commands, inbox, presence };
-  const api = createApiHandler(services);
+  // Login and registration limits hold across instances through Redis when it is configured.
+  const limitsRedis = config.redisUrl ? new RedisClient(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  limitsRedis?.on('error', (error) => log.warn({ err: error }, 'redis (limits) error'));
+  const limits = limitsRedis
+    ? {
+        pair: createAttemptLimiter({ name: 'login-pair', points: LIMITS.loginAttempts, durationMs: LIMITS.loginWindowMs, redis: limitsRedis }),
+        address: createAttemptLimiter({ name: 'login-address', points: LIMITS.loginAddressAttempts, durationMs: LIMITS.loginWindowMs, redis: limitsRedis }),
+        registration: createAttemptLimiter({ name: 'register', points: config.registrationsPerHour, durationMs: 60 * 60 * 1000, redis: limitsRedis }),
+      }
+    : memoryLimits(config.registrationsPerHour);
+  const api = createApiHandler(services, { limits, checks: limitsRedis ? { redis: () => limitsRedis.ping() } : {} });
 
   const extensions = [persistenceExtension(hub), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, log })];
   if (config.redisUrl) {
@@ -80,8 +97,14 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
         // A falsy rejection ends the hook chain without an error (Hocuspocus convention).
         throw null;
       }
+      // A page of another site may not open a socket with a token it got hold of (issue 11).
+      if (!originAllowed(request, config.allowedOrigins)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        throw null;
+      }
     },
     async onRequest({ request, response }) {
+      if (await serveMetrics(metrics, config.metricsToken, request, response)) throw null;
       if (await handle(api, request, response, log)) throw null;
     },
   });
@@ -92,6 +115,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   let closing: Promise<void> | null = null;
   return {
     services,
+    metrics,
     server,
     get url() {
       const { port } = server.address;
@@ -111,6 +135,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
         // Hocuspocus 4 flushes pending stores on destroy.
         await server.destroy();
         await bus.close();
+        limitsRedis?.disconnect();
         if (!options.store) await store.close();
         log.info('sync-server stopped');
       })();
