@@ -5,7 +5,7 @@ import { cleanName } from './names.ts';
 const base = { id: 'cmd-00000001', conversationId: 'c1', createdAt: 1 };
 const send = (over: Record<string, unknown> = {}) => ({ ...base, type: 'send', messageId: 'msg-00000001', kind: 'text', text: 'hi', ...over });
 
-describe('parseCommand is total (rule O2)', () => {
+describe('parseCommand is total (rule O8)', () => {
   it('refuses BigInt, binary, non-finite numbers and 5,000-deep values with VALIDATION_FAILED instead of throwing', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 5000; i++) deep = { d: deep };

@@ -172,7 +172,7 @@ const invalid = (message: string): ParseResult<never> => ({ ok: false, error: { 
  * Validates an outbox entry. Pure: no I/O, no clock. Total: whatever a Yjs
  * document can hold (BigInt, binary, deep nesting, prototype-named keys) gets
  * a coded refusal, never an exception, so a poison entry cannot stall the
- * outbox behind it (rule O2).
+ * outbox behind it (rule O8).
  */
 export function parseCommand(raw: unknown): ParseResult<Command> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return invalid('a command is a JSON object');

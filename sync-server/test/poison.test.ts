@@ -4,9 +4,9 @@ import { userParts } from '@parley/schema';
 import { eachServer } from './harness.ts';
 import { connect, directConversation, register, waitFor } from './clients.ts';
 
-/** Issue 11: an outbox entry no parser expects gets a coded failure and never blocks what follows (rules O1–O3). */
+/** Issue 11: an outbox entry no parser expects gets a coded failure and never blocks what follows (rule O8). */
 eachServer('poison outbox entries', (server) => {
-  it('O2: BigInt, deeply nested and prototype-named entries are refused VALIDATION_FAILED, and the outbox keeps draining', async () => {
+  it('O8: BigInt, deeply nested and prototype-named entries are refused VALIDATION_FAILED, and the outbox keeps draining', async () => {
     const [alice, bob] = [await register(server.url, 'alice'), await register(server.url, 'bob')];
     const conversationId = await directConversation(server.url, alice, bob);
     const a = await connect(server.wsUrl, alice);

@@ -62,7 +62,7 @@ const facts = fc.record({
   systemMessageId: 'sys-00000001',
 }));
 
-describe('fuzz: parseCommand and decide (rules O2, O6)', () => {
+describe('fuzz: parseCommand and decide (rules O8, O6)', () => {
   it('parseCommand never throws on anything, and refuses with a known code', () => {
     fc.assert(fc.property(fc.oneof(anything, mutated), (raw) => {
       const parsed = parseCommand(raw);
