@@ -35,6 +35,8 @@ const env = {
   SYNC_PORT: process.env.SYNC_PORT || String(ports.sync),
   MEDIA_PORT: process.env.MEDIA_PORT || String(ports.media),
   WEB_PORT: process.env.WEB_PORT || String(ports.web),
+  // The web app's proxy (started here, on loopback) forwards the browser's address in X-Forwarded-For.
+  PARLEY_TRUSTED_PROXIES: process.env.PARLEY_TRUSTED_PROXIES ?? 'loopback',
 };
 const json = process.env.PARLEY_LOG_FORMAT === 'json';
 const color = !json && process.stdout.isTTY && !process.env.NO_COLOR;

@@ -10,3 +10,4 @@ export * from './stateless.ts';
 export * from './versions.ts';
 export * from './services.ts';
 export * from './media.ts';
+export * from './names.ts';

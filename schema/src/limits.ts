@@ -13,6 +13,8 @@ export const LIMITS = {
   groupMaxMembers: 500,
   /** A command's JSON, as stored in the outbox. */
   commandMaxBytes: 16 * 1024,
+  /** Nesting of a command's JSON: a command's own fields nest 3 deep; the rest is room for extensions. */
+  commandMaxDepth: 16,
   /** Edit and recall are allowed this long after sending. */
   editWindowMs: 24 * 60 * 60 * 1000,
   /** Messages kept in a conversation document; older ones live in the index only. */
@@ -54,9 +56,13 @@ export const LIMITS = {
    * typing. Entries past it are answered OUTBOX_FULL; the earlier ones wait their turn.
    */
   outboxMaxPending: 5000,
-  /** Failed logins per username and address within loginWindowMs. */
+  /** Failed logins per (address, username) pair within loginWindowMs: a name is never limited alone, so its owner elsewhere is not locked out. */
   loginAttempts: 10,
+  /** Failed logins per address within loginWindowMs, whatever the names. */
+  loginAddressAttempts: 50,
   loginWindowMs: 15 * 60 * 1000,
+  /** Accounts registered per address per hour (PARLEY_REGISTER_LIMIT). */
+  registrationsPerAddressPerHour: 10,
   accessTokenTtlSeconds: 60 * 60,
   refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
 } as const;

@@ -104,7 +104,8 @@ async function verify(key: Uint8Array, token: string, typ: keyof typeof TOKEN_NA
     throw new ParleyError('AUTH_FAILED', 'missing or malformed token');
   }
   try {
-    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'] });
+    // `exp` is required: a token without one would be valid forever.
+    const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] });
     // A media link is not an access token, nor a peer token, nor the reverse.
     if (payload.typ !== typ || typeof payload.sub !== 'string') throw new ParleyError('AUTH_FAILED', `not a ${TOKEN_NAMES[typ]}`);
     return { sub: payload.sub, fid: payload.fid, pid: payload.pid };

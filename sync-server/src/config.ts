@@ -3,6 +3,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PORTS, LIMITS } from '@parley/schema';
 import { port, positiveInt, readOrCreateSecret } from '@parley/schema/env';
+import { trustedProxies } from './http/address.ts';
+import { parseOrigins } from './http/origin.ts';
 
 /** Every setting of the sync-server, parsed once at start (CONTRACT.md, "Configuration"). */
 export interface SyncConfig {
@@ -39,6 +41,14 @@ export interface SyncConfig {
   /** Invites a user may send: a burst, refilled at this many per minute (rule K9). */
   callInviteBurst: number;
   callInvitesPerMinute: number;
+  /** Proxies whose X-Forwarded-For is believed (`PARLEY_TRUSTED_PROXIES`: addresses, CIDRs, `loopback`, `private`); default none. */
+  trustedProxies: string[];
+  /** Browser origins allowed besides same-origin (`PARLEY_ALLOWED_ORIGINS`, or `*`), for CORS and the /sync upgrade. */
+  allowedOrigins: string[];
+  /** Registrations per address per hour (`PARLEY_REGISTER_LIMIT`). */
+  registrationsPerHour: number;
+  /** Bearer token for `GET /metrics` (`PARLEY_METRICS_TOKEN`); unset, /metrics answers 404. */
+  metricsToken: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SyncConfig> = {}): SyncConfig {
@@ -67,6 +77,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     callRingTimeoutMs: positiveInt(env.PARLEY_CALL_TIMEOUT_MS, 45_000),
     callInviteBurst: positiveInt(env.PARLEY_CALL_INVITE_BURST, 5),
     callInvitesPerMinute: positiveInt(env.PARLEY_CALL_INVITES_PER_MINUTE, 10),
+    trustedProxies: list(env.PARLEY_TRUSTED_PROXIES),
+    allowedOrigins: parseOrigins(env.PARLEY_ALLOWED_ORIGINS),
+    registrationsPerHour: positiveInt(env.PARLEY_REGISTER_LIMIT, LIMITS.registrationsPerAddressPerHour),
+    metricsToken: env.PARLEY_METRICS_TOKEN || undefined,
     ...overrides,
   };
+}
+
+function list(value: string | undefined): string[] {
+  const entries = (value ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  trustedProxies(entries); // refuses a bad entry at start, not at the first request
+  return entries;
 }

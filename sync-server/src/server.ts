@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
+import { Redis as RedisClient } from 'ioredis';
 import { openStore, type Store } from '@parley/schema/db';
 import { LIMITS, ParleyError } from '@parley/schema';
 import type { SyncConfig } from './config.ts';
 import { createLogger, type Logger } from './log.ts';
-import { createTokenService } from './auth/tokens.ts';
+import { accountTokens, createTokenService } from './auth/tokens.ts';
 import { DocumentPersistence } from './documents/persistence.ts';
 import { DocumentHub } from './documents/hub.ts';
 import { createCommandExecutor } from './commands/executor.ts';
@@ -17,11 +18,15 @@ import { Calls } from './calls/calls.ts';
 import { createPeerTokenService } from '@parley/schema/tokens';
 import { localBus, redisBus } from './cluster/bus.ts';
 import { parleyExtension, persistenceExtension, type SyncContext } from './sync/extension.ts';
-import { createApiHandler } from './http/api.ts';
+import { createApiHandler, memoryLimits } from './http/api.ts';
+import { originAllowed } from './http/origin.ts';
+import { createAttemptLimiter } from './auth/rateLimit.ts';
+import { createMetrics, type Metrics, measuredExecutor, measurePersistence, serveMetrics } from './metrics/metrics.ts';
 import type { Services } from './services.ts';
 
 export interface SyncServer {
   services: Services;
+  metrics: Metrics;
   server: Server<SyncContext>;
   /** http://host:port */
   readonly url: string;
@@ -35,25 +40,37 @@ const SYNC_PATH = '/sync';
 export async function createSyncServer(config: SyncConfig, options: { log?: Logger; store?: Store } = {}): Promise<SyncServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const tokens = createTokenService(config.jwtSecret, config.accessTokenTtlSeconds);
-  const hub = new DocumentHub(store.db, new DocumentPersistence(store), config.windowSize, log, config.documentIdleMs);
+  const tokens = accountTokens(createTokenService(config.jwtSecret, config.accessTokenTtlSeconds), store.db);
+  // Read at scrape time, once the server below exists.
+  const metrics = createMetrics({ connections: () => server.hocuspocus.getConnectionsCount(), documents: () => server.hocuspocus.getDocumentsCount() });
+  const hub = new DocumentHub(store.db, measurePersistence(new DocumentPersistence(store), metrics), config.windowSize, log, config.documentIdleMs);
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
   const presence = new Presence(store.db, log, bus, config.presenceGraceMs);
-  const commands = createCommandExecutor({
+  const commands = measuredExecutor(createCommandExecutor({
     db: store.db,
     writer: hub,
     inbox,
     presence,
     limiter: new RateLimiter(config.commandRatePerSecond, config.commandBurst),
-  });
+  }), metrics);
   const calls = new Calls({
     db: store.db, bus, log, commands, peers: createPeerTokenService(config.jwtSecret, config.callCredentialsTtlSeconds),
     ringTimeoutMs: config.callRingTimeoutMs, inviteBurst: config.callInviteBurst, invitesPerMinute: config.callInvitesPerMinute,
   });
   const outbox = new OutboxProcessor(commands, log, config.outboxMaxPending);
   const services: Services = { config, store, log, tokens, commands, inbox, presence };
-  const api = createApiHandler(services);
+  // Login and registration limits hold across instances through Redis when it is configured.
+  const limitsRedis = config.redisUrl ? new RedisClient(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
+  limitsRedis?.on('error', (error) => log.warn({ err: error }, 'redis (limits) error'));
+  const limits = limitsRedis
+    ? {
+        pair: createAttemptLimiter({ name: 'login-pair', points: LIMITS.loginAttempts, durationMs: LIMITS.loginWindowMs, redis: limitsRedis }),
+        address: createAttemptLimiter({ name: 'login-address', points: LIMITS.loginAddressAttempts, durationMs: LIMITS.loginWindowMs, redis: limitsRedis }),
+        registration: createAttemptLimiter({ name: 'register', points: config.registrationsPerHour, durationMs: 60 * 60 * 1000, redis: limitsRedis }),
+      }
+    : memoryLimits(config.registrationsPerHour);
+  const api = createApiHandler(services, { limits, checks: limitsRedis ? { redis: () => limitsRedis.ping() } : {} });
 
   const extensions = [persistenceExtension(hub, log), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, calls, log })];
   if (config.redisUrl) {
@@ -86,8 +103,14 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
         // A falsy rejection ends the hook chain without an error (Hocuspocus convention).
         throw null;
       }
+      // A page of another site may not open a socket with a token it got hold of (issue 11).
+      if (!originAllowed(request, config.allowedOrigins)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        throw null;
+      }
     },
     async onRequest({ request, response }) {
+      if (await serveMetrics(metrics, config.metricsToken, request, response)) throw null;
       if (await handle(api, request, response, log)) throw null;
     },
   });
@@ -100,6 +123,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   let closing: Promise<void> | null = null;
   return {
     services,
+    metrics,
     server,
     get url() {
       const { port } = server.address;
@@ -120,6 +144,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
         // Hocuspocus 4 flushes pending stores on destroy.
         await server.destroy();
         await bus.close();
+        limitsRedis?.disconnect();
         if (!options.store) await store.close();
         log.info('sync-server stopped');
       })();

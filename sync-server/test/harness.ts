@@ -38,6 +38,8 @@ export async function startTestServer(
     commandBurst: 100_000,
     presenceGraceMs: 200,
     documentIdleMs: 300,
+    // Suites register many users from one address; the limit has its own tests.
+    registrationsPerHour: 100_000,
     ...options.config,
   });
   const sync = await createSyncServer(config, { log: createLogger(config.logLevel) });
@@ -106,6 +108,7 @@ export async function spawnServer(options: { database: TestDatabase; port: numbe
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
       PARLEY_COMMAND_RATE: '100000',
       PARLEY_COMMAND_BURST: '100000',
+      PARLEY_REGISTER_LIMIT: '100000',
       ...options.env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -40,6 +40,8 @@ export async function startSystem(timeoutMs = 150_000): Promise<RunningSystem> {
       MEDIA_PORT: String(media),
       WEB_PORT: String(web),
       NO_COLOR: '1',
+      // The suite registers many users from one browser address.
+      PARLEY_REGISTER_LIMIT: '100000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { LIMITS, ParleyError, type AuthResponse, type User } from '@parley/schem
 import type { Services } from '../services.ts';
 import { credentialsByUsername, insertUser, toUser, userById } from '../index/users.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
-import { RateLimitedError, type LoginLimiter } from './rateLimit.ts';
+import { RateLimitedError, type LoginLimits } from './rateLimit.ts';
 
 /**
  * Accounts: registration, login, refresh-token rotation and logout.
@@ -20,7 +20,11 @@ export interface NewAccount {
   displayName?: string | undefined;
 }
 
-export async function register({ store, tokens }: Deps, input: NewAccount): Promise<AuthResponse> {
+/** Registers an account; `address` counts against the per-address registration limit. */
+export async function register({ store, tokens }: Deps, limits: LoginLimits, input: NewAccount & { address: string }): Promise<AuthResponse> {
+  const wait = await limits.registration.retryAfter(input.address);
+  if (wait > 0) throw new RateLimitedError(wait, 'too many registrations from this address; try again later');
+  await limits.registration.hit(input.address);
   const now = Date.now();
   const row = {
     id: uuidv7(),
@@ -36,20 +40,22 @@ export async function register({ store, tokens }: Deps, input: NewAccount): Prom
 
 export async function login(
   { store, tokens }: Deps,
-  limiter: LoginLimiter,
+  limits: LoginLimits,
   input: { username: string; password: string; address: string },
 ): Promise<AuthResponse> {
-  const keys = [`user:${input.username}`, `addr:${input.address}`];
-  const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
+  // A name is limited per address, never alone: guessing from elsewhere cannot lock its owner out (issue 11).
+  // JSON keeps the two parts apart whatever characters they hold.
+  const pair = JSON.stringify([input.address, input.username]);
+  const wait = Math.max(await limits.pair.retryAfter(pair), await limits.address.retryAfter(input.address));
   if (wait > 0) throw new RateLimitedError(wait);
 
   const found = await credentialsByUsername(store.db, input.username);
   const ok = await verifyPassword(input.password, found?.password_hash ?? (await dummyHash()));
   if (!found || !ok) {
-    for (const key of keys) limiter.fail(key);
+    await Promise.all([limits.pair.hit(pair), limits.address.hit(input.address)]);
     throw new ParleyError('AUTH_FAILED', 'wrong username or password');
   }
-  limiter.reset(keys[0]!);
+  await limits.pair.reset(pair);
   const user = await userById(store.db, found.id);
   if (!user) throw new ParleyError('AUTH_FAILED', 'wrong username or password');
   return issue({ store, tokens }, toUser(user));

@@ -1,68 +1,63 @@
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
 import { ParleyError } from '@parley/schema';
 
 /**
- * Failed-login limiter: at most `attempts` failures per key inside a sliding
- * `windowMs`. In memory, per process: several sync-server instances each
- * allow that many, which docs/api.md states. Keys are `user:<name>` and `addr:<ip>`.
+ * Attempt limiters for logins and registrations (docs/api.md, "Abuse limits"):
+ * at most `points` attempts per key in a fixed window of `durationMs`, on
+ * rate-limiter-flexible. With Redis (REDIS_URL) the counts are shared by every
+ * instance, with a memory limiter standing in while Redis is unreachable;
+ * without it they live in this process.
  */
-export interface LoginLimiter {
+export interface AttemptLimiter {
   /** Milliseconds until the key may try again; 0 when it may now. */
-  retryAfter(key: string): number;
-  fail(key: string): void;
-  reset(key: string): void;
+  retryAfter(key: string): Promise<number>;
+  /** Counts one attempt against the key. */
+  hit(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
 }
 
 export interface LimiterOptions {
-  attempts: number;
-  windowMs: number;
-  now?: () => number;
-  /** Keys kept before expired ones are swept, so random usernames cannot grow memory without bound. */
-  maxKeys?: number;
+  /** Distinguishes limiters that share a Redis. */
+  name: string;
+  points: number;
+  durationMs: number;
+  redis?: Redis | undefined;
 }
 
-export function createLoginLimiter({ attempts, windowMs, now = Date.now, maxKeys = 100_000 }: LimiterOptions): LoginLimiter {
-  const failures = new Map<string, number[]>();
-
-  const recent = (key: string): number[] => {
-    const since = now() - windowMs;
-    const times = (failures.get(key) ?? []).filter((t) => t > since);
-    if (times.length) failures.set(key, times);
-    else failures.delete(key);
-    return times;
-  };
-
-  const sweep = () => {
-    for (const key of [...failures.keys()]) recent(key);
-    // Still full of live keys (an attack on many names): forget the oldest.
-    for (const key of failures.keys()) {
-      if (failures.size < maxKeys) break;
-      failures.delete(key);
-    }
-  };
-
+export function createAttemptLimiter({ name, points, durationMs, redis }: LimiterOptions): AttemptLimiter {
+  const duration = Math.max(1, Math.ceil(durationMs / 1000));
+  const keyPrefix = `parley:limit:${name}`;
+  const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+  const limiter: RateLimiterAbstract = redis
+    ? new RateLimiterRedis({ storeClient: redis, useRedisPackage: false, keyPrefix, points, duration, insuranceLimiter: memory })
+    : memory;
   return {
-    retryAfter(key) {
-      const times = recent(key);
-      if (times.length < attempts) return 0;
-      return Math.max(1, times[times.length - attempts]! + windowMs - now());
+    async retryAfter(key) {
+      const res = await limiter.get(key);
+      return res && res.consumedPoints >= points ? Math.max(1, res.msBeforeNext) : 0;
     },
-    fail(key) {
-      if (!failures.has(key) && failures.size >= maxKeys) sweep();
-      const times = recent(key);
-      times.push(now());
-      failures.set(key, times.slice(-attempts));
+    async hit(key) {
+      await limiter.penalty(key, 1);
     },
-    reset(key) {
-      failures.delete(key);
+    async reset(key) {
+      await limiter.delete(key);
     },
   };
+}
+
+/** The login limits: a per-address-and-name bucket, so nobody elsewhere can lock an owner out, and a wider per-address one. */
+export interface LoginLimits {
+  pair: AttemptLimiter;
+  address: AttemptLimiter;
+  registration: AttemptLimiter;
 }
 
 /** RATE_LIMITED with the wait, so the HTTP edge can send Retry-After. */
 export class RateLimitedError extends ParleyError {
   readonly retryAfterMs: number;
-  constructor(retryAfterMs: number) {
-    super('RATE_LIMITED', 'too many failed logins; try again later');
+  constructor(retryAfterMs: number, message = 'too many failed logins; try again later') {
+    super('RATE_LIMITED', message);
     this.retryAfterMs = retryAfterMs;
   }
 }

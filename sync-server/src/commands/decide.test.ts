@@ -9,7 +9,7 @@ function facts(overrides: Partial<Facts> = {}, members: Record<string, Role> = {
   return {
     now: NOW,
     actorId: 'alice',
-    conversation: { id: 'c1', type: 'group', status: 'active', title: 'G', avatarUrl: null, lastSeq: 10 },
+    conversation: { id: 'c1', type: 'group', status: 'active', expiresAt: null, title: 'G', avatarUrl: null, lastSeq: 10 },
     members: new Map(Object.entries(members)),
     memberCount: Object.keys(members).length,
     target: null,
@@ -20,7 +20,7 @@ function facts(overrides: Partial<Facts> = {}, members: Record<string, Role> = {
 }
 
 const message = (over: Partial<MessageFacts> = {}): MessageFacts => ({
-  id: 'm-00000001', conversationId: 'c1', senderId: 'alice', seq: 5, createdAt: NOW - 1000, recalledAt: null, reactions: {}, text: 'hi', ...over,
+  id: 'm-00000001', conversationId: 'c1', senderId: 'alice', kind: 'text', seq: 5, createdAt: NOW - 1000, recalledAt: null, reactions: {}, text: 'hi', ...over,
 });
 
 const send = (over: Partial<Extract<Command, { type: 'send' }>> = {}): Command => ({
@@ -117,5 +117,35 @@ describe('decide (rule O6)', () => {
     const f = facts();
     f.conversation = { ...f.conversation!, type: 'context' };
     expect(decide(f, close)).toMatchObject({ ok: true, effects: [{ type: 'conversation', status: 'closed' }, {}] });
+  });
+
+  it('refuses editing or recalling a system or call message, even by the member it names as sender (issue 11)', () => {
+    for (const kind of ['system', 'call']) {
+      const f = facts({ target: message({ kind }) });
+      expect(decide(f, { ...base, type: 'edit', messageId: 'm-00000001', text: 'forged' })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+      expect(decide(f, { ...base, type: 'recall', messageId: 'm-00000001' })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+    }
+  });
+
+  it('refuses setStatus active once a context conversation is past its expiry; closing it still works', () => {
+    const f = facts();
+    f.conversation = { ...f.conversation!, type: 'context', status: 'expired', expiresAt: NOW - 1 };
+    expect(decide(f, { ...base, type: 'setStatus', status: 'active' })).toMatchObject({ ok: false, code: 'CONVERSATION_CLOSED' });
+    expect(decide(f, { ...base, type: 'setStatus', status: 'closed' })).toMatchObject({ ok: true, effects: [{ type: 'conversation', status: 'closed' }, {}] });
+    // Expired by a status change, with no time set: active really reactivates it.
+    f.conversation = { ...f.conversation, expiresAt: null };
+    expect(decide(f, { ...base, type: 'setStatus', status: 'active' })).toMatchObject({ ok: true, effects: [{ type: 'conversation', status: 'active' }, {}] });
+  });
+
+  it('keeps reactions named after prototype members as own keys', () => {
+    for (const emoji of ['toString', 'hasOwnProperty', '__proto__', 'constructor']) {
+      const d = decide(facts({ target: message({ reactions: JSON.parse('{"__proto__":["bob"]}') }) }), { ...base, type: 'react', messageId: 'm-00000001', emoji });
+      expect(d.ok).toBe(true);
+      const reactions = d.ok && d.effects[0]?.type === 'updateMessage' ? d.effects[0].reactions! : {};
+      expect(Object.hasOwn(reactions, emoji)).toBe(true);
+      expect(reactions[emoji]).toContain('alice');
+      expect(Object.getPrototypeOf(reactions)).toBe(Object.prototype);
+      expect(JSON.parse(JSON.stringify(reactions))).toHaveProperty('__proto__');
+    }
   });
 });

@@ -10,6 +10,7 @@ export interface MessageFacts {
   id: string;
   conversationId: string;
   senderId: string;
+  kind: string;
   seq: number;
   createdAt: number;
   recalledAt: number | null;
@@ -23,7 +24,9 @@ export interface Facts {
   conversation: {
     id: string;
     type: ConversationType;
+    /** The effective status: an active conversation past `expiresAt` is expired. */
     status: ConversationStatus;
+    expiresAt: number | null;
     title: string | null;
     avatarUrl: string | null;
     lastSeq: number;
@@ -96,6 +99,8 @@ export function decide(facts: Facts, command: Command): Decision {
       const target = facts.target;
       if (!target || target.conversationId !== conversation.id) return refuse('NOT_FOUND', 'no such message in this conversation');
       if (command.type === 'react' || command.type === 'unreact') return react(facts, command.type, command.emoji, target);
+      // A system or call message is the server's words, even when its senderId is the member who caused it.
+      if (target.kind === 'system' || target.kind === 'call') return refuse('NOT_ALLOWED', `a ${target.kind} message cannot be ${command.type === 'edit' ? 'edited' : 'recalled'}`);
       const own = target.senderId === facts.actorId;
       const inWindow = facts.now - target.createdAt <= LIMITS.editWindowMs;
       if (command.type === 'edit') {
@@ -177,6 +182,10 @@ export function decide(facts: Facts, command: Command): Decision {
     case 'setStatus': {
       if (conversation.type !== 'context') return refuse('NOT_ALLOWED', 'only context conversations have a status');
       if (conversation.status === command.status) return { ok: true, seq: conversation.lastSeq, effects: [] };
+      // Rule O6: expiry is a time the conversation was created with; a status change does not lift it.
+      if (command.status === 'active' && conversation.expiresAt !== null && conversation.expiresAt <= facts.now) {
+        return refuse('CONVERSATION_CLOSED', 'the conversation has expired; its expiry cannot be lifted');
+      }
       return { ok: true, seq: 0, effects: [{ type: 'conversation', status: command.status }, system({ event: 'statusChanged', status: command.status })] };
     }
   }
@@ -184,19 +193,21 @@ export function decide(facts: Facts, command: Command): Decision {
 
 function react(facts: Facts, type: 'react' | 'unreact', emoji: string, target: MessageFacts): Decision {
   if (target.recalledAt) return refuse('NOT_ALLOWED', 'a recalled message takes no reactions');
-  const reactions: Record<string, string[]> = { ...target.reactions };
-  const users = new Set(reactions[emoji] ?? []);
+  // A Map, not an object: an emoji that names a prototype member (`toString`, `__proto__`) is just a key.
+  const reactions = new Map(Object.entries(target.reactions).filter(([, users]) => Array.isArray(users)));
+  const users = new Set(reactions.get(emoji) ?? []);
   const had = users.has(facts.actorId);
   if (type === 'react' ? had : !had) return { ok: true, seq: target.seq, effects: [] };
   if (type === 'react') {
-    if (!reactions[emoji] && Object.keys(reactions).length >= LIMITS.reactionKindsMax) {
+    if (!reactions.has(emoji) && reactions.size >= LIMITS.reactionKindsMax) {
       return refuse('PAYLOAD_TOO_LARGE', `at most ${LIMITS.reactionKindsMax} different reactions per message`);
     }
     users.add(facts.actorId);
   } else {
     users.delete(facts.actorId);
   }
-  if (users.size > 0) reactions[emoji] = [...users].sort();
-  else delete reactions[emoji];
-  return { ok: true, seq: target.seq, effects: [{ type: 'updateMessage', id: target.id, reactions }] };
+  if (users.size > 0) reactions.set(emoji, [...users].sort());
+  else reactions.delete(emoji);
+  // Object.fromEntries defines own properties: no key reaches the prototype.
+  return { ok: true, seq: target.seq, effects: [{ type: 'updateMessage', id: target.id, reactions: Object.fromEntries(reactions) }] };
 }

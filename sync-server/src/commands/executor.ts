@@ -285,8 +285,8 @@ async function loadFacts(db: Kysely<Database>, actorId: string, command: Command
   ]);
   const target: MessageFacts | null = m
     ? {
-        id: m.id, conversationId: m.conversation_id, senderId: m.sender_id, seq: Number(m.seq), createdAt: Number(m.created_at),
-        recalledAt: m.recalled_at == null ? null : Number(m.recalled_at), reactions: m.reactions ? JSON.parse(m.reactions) : {}, text: m.text,
+        id: m.id, conversationId: m.conversation_id, senderId: m.sender_id, kind: m.kind, seq: Number(m.seq), createdAt: Number(m.created_at),
+        recalledAt: m.recalled_at == null ? null : Number(m.recalled_at), reactions: parseReactions(m.reactions), text: m.text,
       }
     : null;
   const memberCount = count ? Number(count.n) : memberRows.length;
@@ -296,7 +296,7 @@ async function loadFacts(db: Kysely<Database>, actorId: string, command: Command
     now,
     actorId,
     conversation: row
-      ? { id: row.id, type: row.type, status: effectiveStatus(row, now), title: row.title, avatarUrl: row.avatar_url, lastSeq: Number(row.last_seq) }
+      ? { id: row.id, type: row.type, status: effectiveStatus(row, now), expiresAt: row.expires_at == null ? null : Number(row.expires_at), title: row.title, avatarUrl: row.avatar_url, lastSeq: Number(row.last_seq) }
       : null,
     members: row ? new Map(memberRows.map((r) => [r.user_id, r.role])) : new Map(),
     memberCount,
@@ -304,4 +304,15 @@ async function loadFacts(db: Kysely<Database>, actorId: string, command: Command
     knownUsers,
     systemMessageId: uuidv7(),
   };
+}
+
+/** A message's stored reactions; a row that is not an object of arrays reads as none rather than failing every command on it. */
+function parseReactions(json: string | null): Record<string, string[]> {
+  if (!json) return {};
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string[]>) : {};
+  } catch {
+    return {};
+  }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LIMITS, ParleyError } from '@parley/schema';
 import { login, logout, refresh, register } from '../auth/accounts.ts';
-import type { LoginLimiter } from '../auth/rateLimit.ts';
+import type { LoginLimits } from '../auth/rateLimit.ts';
 import { toUser, updateProfile, userById } from '../index/users.ts';
 import { avatarUrl, displayName } from './fields.ts';
 import type { RequestContext, Route } from './router.ts';
@@ -26,13 +26,13 @@ const profileBody = z
   .object({ displayName: displayName.optional(), avatarUrl: avatarUrl.optional() })
   .refine((b) => b.displayName !== undefined || b.avatarUrl !== undefined, 'give displayName or avatarUrl');
 
-export function authRoutes(limiter: LoginLimiter): Route[] {
+export function authRoutes(limits: LoginLimits): Route[] {
   return [
     {
       method: 'POST',
       path: '/auth/register',
       auth: false,
-      handler: async (ctx) => ({ status: 201, body: await register(ctx.services, await ctx.body(registerBody)) }),
+      handler: async (ctx) => ({ status: 201, body: await register(ctx.services, limits, { ...(await ctx.body(registerBody)), address: ctx.address }) }),
     },
     {
       method: 'POST',
@@ -40,7 +40,7 @@ export function authRoutes(limiter: LoginLimiter): Route[] {
       auth: false,
       handler: async (ctx) => {
         const body = await ctx.body(loginBody);
-        return { status: 200, body: await login(ctx.services, limiter, { ...body, address: ctx.address }) };
+        return { status: 200, body: await login(ctx.services, limits, { ...body, address: ctx.address }) };
       },
     },
     {

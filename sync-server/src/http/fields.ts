@@ -1,23 +1,17 @@
 import { z } from 'zod';
-import { LIMITS } from '@parley/schema';
+import { LIMITS, linkUrl, nameField } from '@parley/schema';
 
 /** Request fields shared by several route files; each file keeps its own body schemas. */
 
 export { idField as id } from '@parley/schema';
 
-export const displayName = z.string().trim().min(1).max(LIMITS.displayNameMaxLength);
+/** Names are cleaned and checked by schema's one rule (docs/api.md, "Names"), as the outbox's rename is. */
+export const displayName = nameField(LIMITS.displayNameMaxLength);
 
-export const title = z.string().trim().min(1).max(LIMITS.titleMaxLength);
+export const title = nameField(LIMITS.titleMaxLength);
 
-/**
- * Avatar links: http(s) or a path on this origin (what media-server returns).
- * Other schemes (javascript:, data:) are refused so a client never renders one.
- */
-export const avatarUrl = z
-  .string()
-  .max(LIMITS.mediaUrlMaxLength)
-  .refine((u) => /^https?:\/\/[^\s]+$/i.test(u) || /^\/(?!\/)[^\s]*$/.test(u), 'an http(s) URL or a path starting with /')
-  .nullable();
+/** Avatar links: schema's one rule for links, shared with the outbox's setAvatar and media descriptors. */
+export const avatarUrl = linkUrl.nullable();
 
 /** An optional non-negative integer from a query string; absent → undefined, anything else → VALIDATION_FAILED. */
 export const queryInt = (min: number, max: number) =>

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { eachStore } from '@parley/schema/db/testing';
 import { createTokenService } from '../../src/auth/tokens.ts';
-import { createLoginLimiter } from '../../src/auth/rateLimit.ts';
+import { createAttemptLimiter } from '../../src/auth/rateLimit.ts';
 import { hashPassword, verifyPassword } from '../../src/auth/passwords.ts';
-import { clientAddress } from '../../src/http/address.ts';
+import { LIMITS } from '@parley/schema';
+import { clientAddress, trustedProxies } from '../../src/http/address.ts';
 import { PASSWORD, SECRET, call, signUp, startApi, uniqueName, type ApiServer } from './setup.ts';
 
 eachStore('accounts API', (getStore, getDatabase) => {
@@ -205,45 +206,74 @@ eachStore('accounts API', (getStore, getDatabase) => {
 eachStore('login rate limit', (getStore, getDatabase) => {
   let api: ApiServer;
   beforeAll(async () => {
-    api = await startApi(getStore(), getDatabase().dataDir);
+    api = await startApi(getStore(), getDatabase().dataDir, { trustedProxies: ['loopback'] });
   });
   afterAll(() => api.stop());
+  const from = (address: string) => ({ 'x-forwarded-for': address });
 
-  it('answers 429 RATE_LIMITED with Retry-After after 10 failures for a name, even with the right password', async () => {
+  it('answers 429 RATE_LIMITED with Retry-After after 10 failures for a name from one address, even with the right password', async () => {
     const auth = await signUp(api.url);
     for (let i = 0; i < 10; i++) {
-      const bad = await call(api.url, 'POST', '/auth/login', { body: { username: auth.user.username, password: `wrong ${i}` } });
+      const bad = await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.10'), body: { username: auth.user.username, password: `wrong ${i}` } });
       expect(bad.status).toBe(401);
     }
-    const limited = await call(api.url, 'POST', '/auth/login', { body: { username: auth.user.username, password: PASSWORD } });
+    const limited = await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.10'), body: { username: auth.user.username, password: PASSWORD } });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('RATE_LIMITED');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    // The address is limited too now: another name from it is refused.
-    const other = await signUp(api.url);
-    const fromSameAddress = await call(api.url, 'POST', '/auth/login', { body: { username: other.user.username, password: PASSWORD } });
-    expect(fromSameAddress.status).toBe(429);
+  });
+
+  it('issue 11: wrong passwords from elsewhere never lock the owner out', async () => {
+    const owner = await signUp(api.url);
+    for (let i = 0; i < 30; i++) {
+      const bad = await call(api.url, 'POST', '/auth/login', { headers: from(`198.51.100.${i % 3}`), body: { username: owner.user.username, password: `wrong ${i}` } });
+      expect([401, 429]).toContain(bad.status);
+    }
+    const ok = await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.77'), body: { username: owner.user.username, password: PASSWORD } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('limits an address across names too (50 failures), without touching other addresses', async () => {
+    const [bystander, other] = [await signUp(api.url), await signUp(api.url)];
+    for (let i = 0; i < LIMITS.loginAddressAttempts; i++) {
+      await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.1'), body: { username: `nobody${i}`, password: 'wrong password' } });
+    }
+    expect((await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.1'), body: { username: bystander.user.username, password: PASSWORD } })).status).toBe(429);
+    expect((await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.2'), body: { username: other.user.username, password: PASSWORD } })).status).toBe(200);
   });
 });
 
-eachStore('login rate limit behind a proxy', (getStore, getDatabase) => {
+eachStore('registration limit', (getStore, getDatabase) => {
   let api: ApiServer;
   beforeAll(async () => {
-    api = await startApi(getStore(), getDatabase().dataDir);
+    api = await startApi(getStore(), getDatabase().dataDir, { registrationsPerHour: 5, trustedProxies: ['loopback'] });
   });
   afterAll(() => api.stop());
 
-  it('limits the address the proxy saw, not the proxy itself', async () => {
-    const [victim, bystander] = [await signUp(api.url), await signUp(api.url)];
-    const from = (address: string) => ({ 'x-forwarded-for': `10.1.2.3, ${address}` });
-    for (let i = 0; i < 10; i++) {
-      const names = [victim.user.username, `nobody${i}`];
-      await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.1'), body: { username: names[i % 2], password: 'wrong password' } });
+  it('issue 11: answers 429 RATE_LIMITED past the registrations allowed per address, other addresses unaffected', async () => {
+    const attempt = (address: string, i: number) =>
+      call(api.url, 'POST', '/auth/register', { headers: { 'x-forwarded-for': address }, body: { username: `reg${Date.now().toString(36)}${i}`, password: PASSWORD } });
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await attempt('203.0.113.5', i)).status);
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429, 429]);
+    expect((await attempt('203.0.113.6', 99)).status).toBe(201);
+  });
+});
+
+eachStore('X-Forwarded-For without a trusted proxy', (getStore, getDatabase) => {
+  let api: ApiServer;
+  beforeAll(async () => {
+    api = await startApi(getStore(), getDatabase().dataDir, { registrationsPerHour: 3 });
+  });
+  afterAll(() => api.stop());
+
+  it('issue 11: by default a forged X-Forwarded-For from loopback does not buy a fresh address', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await call(api.url, 'POST', '/auth/register', { headers: { 'x-forwarded-for': `203.0.113.${i}` }, body: { username: `xff${Date.now().toString(36)}${i}`, password: PASSWORD } });
+      statuses.push(res.status);
     }
-    const ok = await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.2'), body: { username: bystander.user.username, password: PASSWORD } });
-    expect(ok.status).toBe(200);
-    const sameAddress = await call(api.url, 'POST', '/auth/login', { headers: from('203.0.113.1'), body: { username: bystander.user.username, password: PASSWORD } });
-    expect(sameAddress.status).toBe(429);
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
   });
 });
 
@@ -251,44 +281,34 @@ describe('client address', () => {
   const req = (remoteAddress: string, xff?: string) =>
     ({ socket: { remoteAddress }, headers: xff === undefined ? {} : { 'x-forwarded-for': xff } }) as unknown as IncomingMessage;
 
-  it('believes X-Forwarded-For only from loopback or private hops, read from the right', () => {
-    expect(clientAddress(req('198.51.100.9', '203.0.113.5'))).toBe('198.51.100.9');
-    expect(clientAddress(req('::ffff:198.51.100.9'))).toBe('198.51.100.9');
-    expect(clientAddress(req('127.0.0.1'))).toBe('127.0.0.1');
-    expect(clientAddress(req('127.0.0.1', '203.0.113.5'))).toBe('203.0.113.5');
-    expect(clientAddress(req('::1', 'spoofed.example, 1.2.3.4, 203.0.113.5, 172.20.0.3'))).toBe('203.0.113.5');
-    expect(clientAddress(req('10.0.0.2', '192.168.1.7'))).toBe('192.168.1.7');
-    expect(clientAddress(req('127.0.0.1', 'garbage'))).toBe('127.0.0.1');
+  it('believes X-Forwarded-For only from the configured proxies, read from the right', () => {
+    const none = trustedProxies([]);
+    expect(clientAddress(req('127.0.0.1', '203.0.113.5'), none)).toBe('127.0.0.1');
+    expect(clientAddress(req('10.0.0.2', '203.0.113.5'), none)).toBe('10.0.0.2');
+    const proxies = trustedProxies(['loopback', '172.16.0.0/12', '10.0.0.2']);
+    expect(clientAddress(req('198.51.100.9', '203.0.113.5'), proxies)).toBe('198.51.100.9');
+    expect(clientAddress(req('::ffff:198.51.100.9'), proxies)).toBe('198.51.100.9');
+    expect(clientAddress(req('127.0.0.1'), proxies)).toBe('127.0.0.1');
+    expect(clientAddress(req('127.0.0.1', '203.0.113.5'), proxies)).toBe('203.0.113.5');
+    expect(clientAddress(req('::1', 'spoofed.example, 1.2.3.4, 203.0.113.5, 172.20.0.3'), proxies)).toBe('203.0.113.5');
+    // A private address is a client unless it is named: 192.168.1.7 is not.
+    expect(clientAddress(req('10.0.0.2', '203.0.113.5, 192.168.1.7'), proxies)).toBe('192.168.1.7');
+    expect(clientAddress(req('127.0.0.1', 'garbage'), proxies)).toBe('127.0.0.1');
+    expect(() => trustedProxies(['not-an-address'])).toThrow();
   });
 });
 
-describe('login limiter', () => {
-  it('counts failures per key in a sliding window, resets on success, and forgets old ones', () => {
-    let now = 1_000_000;
-    const limiter = createLoginLimiter({ attempts: 3, windowMs: 60_000, now: () => now });
+describe('attempt limiter', () => {
+  it('counts attempts per key, refuses past the points, and resets', async () => {
+    const limiter = createAttemptLimiter({ name: 't', points: 3, durationMs: 60_000 });
     for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfter('user:a')).toBe(0);
-      limiter.fail('user:a');
-      now += 1000;
+      expect(await limiter.retryAfter('a')).toBe(0);
+      await limiter.hit('a');
     }
-    expect(limiter.retryAfter('user:a')).toBe(57_000);
-    expect(limiter.retryAfter('user:b')).toBe(0);
-    now += 57_000;
-    expect(limiter.retryAfter('user:a')).toBe(0);
-    limiter.fail('user:a');
-    limiter.fail('user:a');
-    limiter.reset('user:a');
-    limiter.fail('user:a');
-    expect(limiter.retryAfter('user:a')).toBe(0);
-  });
-
-  it('stays bounded when attacked with many names', () => {
-    const limiter = createLoginLimiter({ attempts: 3, windowMs: 60_000, maxKeys: 100 });
-    for (let i = 0; i < 10_000; i++) limiter.fail(`user:${i}`);
-    limiter.fail('user:last');
-    limiter.fail('user:last');
-    limiter.fail('user:last');
-    expect(limiter.retryAfter('user:last')).toBeGreaterThan(0);
+    expect(await limiter.retryAfter('a')).toBeGreaterThan(50_000);
+    expect(await limiter.retryAfter('b')).toBe(0);
+    await limiter.reset('a');
+    expect(await limiter.retryAfter('a')).toBe(0);
   });
 });
 

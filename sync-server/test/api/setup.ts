@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { v7 as uuidv7 } from 'uuid';
 import type { Store } from '@parley/schema/db';
 import type { AuthResponse, Command, CommandResult } from '@parley/schema';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig, type SyncConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { createTokenService } from '../../src/auth/tokens.ts';
 import { createApiHandler } from '../../src/http/api.ts';
@@ -28,12 +28,12 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-export async function startApi(store: Store, dataDir: string): Promise<ApiServer> {
+export async function startApi(store: Store, dataDir: string, config: Partial<SyncConfig> = {}): Promise<ApiServer> {
   const online = new Set<string>();
   const refreshed: ApiServer['refreshed'] = [];
   const executed: ApiServer['executed'] = [];
   const services: Services = {
-    config: loadConfig({ JWT_SECRET: SECRET }, { dataDir }),
+    config: loadConfig({ JWT_SECRET: SECRET }, { dataDir, registrationsPerHour: 100_000, ...config }),
     store,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     tokens: createTokenService(SECRET, 3600),

@@ -1,0 +1,93 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Command, CommandResult } from '@parley/schema';
+import type { CommandExecutor } from '../services.ts';
+import type { DocumentPersistence } from '../documents/persistence.ts';
+
+/**
+ * Prometheus metrics (prom-client), one registry per server so tests and
+ * several servers in one process do not mix counts. Served at `GET /metrics`
+ * with `Authorization: Bearer <PARLEY_METRICS_TOKEN>`; without the setting
+ * /metrics does not exist (docs/operations.md, "Metrics").
+ */
+export interface Metrics {
+  registry: Registry;
+  commands: Counter<'type' | 'status' | 'code'>;
+  commandSeconds: Histogram<'type'>;
+  storeSeconds: Histogram<'operation'>;
+  storeFailures: Counter<'operation'>;
+}
+
+export function createMetrics(sources: { connections: () => number; documents: () => number }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'parley_' });
+  new Gauge({ name: 'parley_connections', help: 'Open sync connections', registers: [registry], collect() { this.set(sources.connections()); } });
+  new Gauge({ name: 'parley_documents_loaded', help: 'Documents loaded in memory', registers: [registry], collect() { this.set(sources.documents()); } });
+  return {
+    registry,
+    commands: new Counter({ name: 'parley_commands_total', help: 'Commands handled, by type and result', labelNames: ['type', 'status', 'code'], registers: [registry] }),
+    commandSeconds: new Histogram({
+      name: 'parley_command_seconds', help: 'Time to execute a command', labelNames: ['type'], registers: [registry],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
+    storeSeconds: new Histogram({
+      name: 'parley_store_seconds', help: 'Time to store document updates and snapshots', labelNames: ['operation'], registers: [registry],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    }),
+    storeFailures: new Counter({ name: 'parley_store_failures_total', help: 'Document stores that failed', labelNames: ['operation'], registers: [registry] }),
+  };
+}
+
+/** The executor, counted: every result by type and code, and its latency. Infrastructure failures (throws) count as code INTERNAL. */
+export function measuredExecutor(executor: CommandExecutor, metrics: Metrics): CommandExecutor {
+  return {
+    admit: (actorId) => executor.admit(actorId),
+    async execute(actorId: string, command: Command, options) {
+      const stop = metrics.commandSeconds.startTimer({ type: command.type });
+      let result: CommandResult | undefined;
+      try {
+        result = await executor.execute(actorId, command, options);
+        return result;
+      } finally {
+        stop();
+        metrics.commands.inc({ type: command.type, status: result?.status ?? 'error', code: result?.status === 'failed' ? result.code : result ? '' : 'INTERNAL' });
+      }
+    },
+  };
+}
+
+/** Document stores, timed and their failures counted; the hub sees the same persistence. */
+export function measurePersistence(persistence: DocumentPersistence, metrics: Metrics): DocumentPersistence {
+  for (const operation of ['appendUpdates', 'storeSnapshot', 'reset'] as const) {
+    const original = persistence[operation].bind(persistence) as (...args: unknown[]) => Promise<void>;
+    (persistence as unknown as Record<string, unknown>)[operation] = async (...args: unknown[]) => {
+      const stop = metrics.storeSeconds.startTimer({ operation });
+      try {
+        await original(...args);
+      } catch (error) {
+        metrics.storeFailures.inc({ operation });
+        throw error;
+      } finally {
+        stop();
+      }
+    };
+  }
+  return persistence;
+}
+
+/** `GET /metrics`; false for other paths. A wrong or missing token is 401, with no hint whether metrics exist. */
+export async function serveMetrics(metrics: Metrics, token: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const path = (req.url ?? '').split('?')[0];
+  if (path !== '/metrics' || !token) return false;
+  const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    res.writeHead(401, { 'WWW-Authenticate': 'Bearer', 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'AUTH_FAILED', message: 'send Authorization: Bearer <PARLEY_METRICS_TOKEN>' } }));
+    return true;
+  }
+  const body = await metrics.registry.metrics();
+  res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Cache-Control': 'no-store' }).end(body);
+  return true;
+}
