@@ -42,9 +42,15 @@ describe('web app offline, page security, sign-out everywhere', () => {
     return context;
   }
 
+  /** Whatever the CSP refused, on any page: the app must need nothing it forbids. */
+  const refused: string[] = [];
+
   async function newPage(context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && /Content Security Policy/i.test(msg.text())) refused.push(msg.text());
+    });
     return page;
   }
 
@@ -64,6 +70,7 @@ describe('web app offline, page security, sign-out everywhere', () => {
   });
 
   afterAll(async () => {
+    expect(refused).toEqual([]);
     for (const context of contexts) await context.close().catch(() => undefined);
     await browser?.close();
     const code = await system?.stop();
@@ -111,6 +118,26 @@ describe('web app offline, page security, sign-out everywhere', () => {
       expect(sw.status).toBe(200);
       expect(sw.headers.get('cache-control')).toBe('no-cache');
       expect(await sw.text()).toMatch(/"\/api"/);
+    });
+  });
+
+  describe('the embeddable example (client/web/embed.html, docs/embed.md)', () => {
+    it('a host page shows "Chat (N)" with the unread total, live', async () => {
+      const carol = await api<AuthResponse>('/auth/register', { body: { username: `car_${run}`, displayName: 'Carol Host', password: 'battery horse staple' } });
+      await api('/conversations', { token: bobAuth.token, body: { type: 'direct', memberIds: [carol.user.id] } });
+      const context = await newContext();
+      const page = await newPage(context);
+      // The app's own session, as a signed-in app leaves it (same origin as the host page here).
+      await page.goto(system.url + '/embed.html');
+      await page.evaluate((auth) => localStorage.setItem('parley.session', JSON.stringify(auth)), carol);
+      await page.reload();
+      const link = page.getByRole('link', { name: /^Chat/ });
+      // Bob's new chat with her counts as one unread (docs/api.md, "POST /api/conversations").
+      await expect.poll(() => link.textContent()).toBe('Chat (1)');
+      await api('/conversations', { token: bobAuth.token, body: { type: 'group', title: 'Host page test', memberIds: [carol.user.id] } });
+      await expect.poll(() => link.textContent(), { timeout: 10_000 }).toBe('Chat (2)');
+      expect(await link.getAttribute('href')).toBe('/');
+      await context.close();
     });
   });
 
