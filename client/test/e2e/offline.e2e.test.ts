@@ -1,6 +1,8 @@
 import type { AuthResponse, ConversationDetail, Message } from '@parley/schema';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ParleyClient } from '../../src/sdk/index.ts';
 import { launchBrowser } from './browser.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
@@ -124,19 +126,33 @@ describe('web app offline, page security, sign-out everywhere', () => {
   describe('the embeddable example (client/web/embed.html, docs/embed.md)', () => {
     it('a host page shows "Chat (N)" with the unread total, live', async () => {
       const carol = await api<AuthResponse>('/auth/register', { body: { username: `car_${run}`, displayName: 'Carol Host', password: 'battery horse staple' } });
-      await api('/conversations', { token: bobAuth.token, body: { type: 'direct', memberIds: [carol.user.id] } });
+      // Bob writes from a Node program (the SDK without a browser).
+      const bobClient = new ParleyClient({
+        serverUrl: system.url, token: bobAuth.token, userId: bobAuth.user.id, WebSocket, storage: 'memory', broadcastChannel: false, online: false, logLevel: 'silent',
+      });
+      const say = async (conversationId: string, text: string) => (await bobClient.sendMessage({ conversationId, text })).confirmed;
+      const chat = await bobClient.createDirectConversation(carol.user.id);
+      await say(chat.id, 'hello Carol');
       const context = await newContext();
       const page = await newPage(context);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
       // The app's own session, as a signed-in app leaves it (same origin as the host page here).
       await page.goto(system.url + '/embed.html');
       await page.evaluate((auth) => localStorage.setItem('parley.session', JSON.stringify(auth)), carol);
       await page.reload();
       const link = page.getByRole('link', { name: /^Chat/ });
-      // Bob's new chat with her counts as one unread (docs/api.md, "POST /api/conversations").
-      await expect.poll(() => link.textContent()).toBe('Chat (1)');
-      await api('/conversations', { token: bobAuth.token, body: { type: 'group', title: 'Host page test', memberIds: [carol.user.id] } });
+      await expect.poll(() => link.textContent(), { timeout: 10_000 }).toBe('Chat (1)');
+      // Live: no reload.
+      await say(chat.id, 'are you there?');
       await expect.poll(() => link.textContent(), { timeout: 10_000 }).toBe('Chat (2)');
+      // A group counts too; that muted ones do not is proven in client/test/sdk.connectivity.test.ts (SDK-N3).
+      const group = await bobClient.createGroup('Host page test', [carol.user.id]);
+      await say(group.id, 'welcome to the group');
+      await expect.poll(() => link.textContent(), { timeout: 10_000 }).toBe('Chat (3)');
+      await bobClient.destroy();
       expect(await link.getAttribute('href')).toBe('/');
+      expect(errors).toEqual([]);
       await context.close();
     });
   });
