@@ -8,6 +8,8 @@
 // (e.g. http://sync-1:1234,http://sync-2:1234) when the services run elsewhere;
 // requests and WebSockets go round-robin, skipping an upstream that refuses.
 // PARLEY_WEB_DIST: the built app (client/web/dist).
+// PARLEY_FRAME_ANCESTORS: space-separated origins allowed to frame the app
+// (CSP frame-ancestors); default none (docs/operations.md, "Page security").
 // Only node:http and node:net: no proxy dependency.
 
 import { Buffer } from 'node:buffer';
@@ -16,6 +18,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import process from 'node:process';
+import zlib from 'node:zlib';
 import { setTimeout } from 'node:timers';
 import { createRequire } from 'node:module';
 import { URL, fileURLToPath } from 'node:url';
@@ -42,6 +45,14 @@ const MIME = {
   '.map': 'application/json; charset=utf-8',
 };
 
+/** Types worth compressing; images and fonts are compressed already. */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.webmanifest', '.svg', '.txt']);
+/** Below this, compression saves less than its headers cost. */
+const MIN_COMPRESS_BYTES = 1024;
+
+/** Permissions the app may use, for itself only: calls need the camera and microphone. */
+const PERMISSIONS_POLICY = 'camera=(self), microphone=(self), display-capture=(self), fullscreen=(self), geolocation=(), payment=(), usb=(), interest-cohort=()';
+
 // Hop-by-hop headers are for one connection only (RFC 9110 §7.6.1).
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
@@ -61,7 +72,59 @@ export function loadWebConfig(env = process.env) {
       sync: list(env.PARLEY_SYNC_UPSTREAMS, `http://127.0.0.1:${port(env.SYNC_PORT, PORTS.sync)}`),
       media: list(env.PARLEY_MEDIA_UPSTREAMS, `http://127.0.0.1:${port(env.MEDIA_PORT, PORTS.media)}`),
     },
+    frameAncestors: frameAncestors(env.PARLEY_FRAME_ANCESTORS),
     logLevel: env.LOG_LEVEL || 'info',
+  };
+}
+
+/** PARLEY_FRAME_ANCESTORS: origins (https://host[:port]) separated by spaces or commas; unset or empty is 'none'. */
+function frameAncestors(value) {
+  const origins = (value ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const origin of origins) {
+    let url;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new Error(`PARLEY_FRAME_ANCESTORS: not an origin: ${origin}`);
+    }
+    if (!/^https?:$/.test(url.protocol) || url.origin !== origin.replace(/\/+$/, '')) throw new Error(`PARLEY_FRAME_ANCESTORS: not an origin: ${origin}`);
+  }
+  return origins.map((o) => o.replace(/\/+$/, ''));
+}
+
+/**
+ * The headers every page and file of the app carries (docs/operations.md, "Page
+ * security"). Scripts only from this origin (Vite emits no inline script); styles
+ * may be inline (React's style attributes); the socket is same-origin, spelled
+ * with ws/wss for browsers whose 'self' does not cover them.
+ */
+export function securityHeaders(config, host) {
+  const safeHost = /^[A-Za-z0-9.\-:[\]]+$/.test(host ?? '') ? host : null;
+  const sockets = safeHost ? ` ws://${safeHost} wss://${safeHost}` : '';
+  const ancestors = config.frameAncestors.length ? config.frameAncestors.join(' ') : "'none'";
+  const csp = [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self'",
+    `connect-src 'self'${sockets}`,
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    `frame-ancestors ${ancestors}`,
+  ].join('; ');
+  return {
+    'Content-Security-Policy': csp,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'same-origin',
+    'Permissions-Policy': PERMISSIONS_POLICY,
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    // For browsers without frame-ancestors; an allow-list has no X-Frame-Options equivalent.
+    ...(config.frameAncestors.length ? {} : { 'X-Frame-Options': 'DENY' }),
   };
 }
 
@@ -183,6 +246,8 @@ export function createWebServer(config, log) {
     } catch {
       return json(res, 400, { error: { code: 'BAD_REQUEST', message: 'malformed path' } });
     }
+    // Source maps stay off the public web (the build keeps them, unreferenced, for debugging).
+    if (pathname.endsWith('.map')) return json(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
     const file = path.join(config.dist, path.normalize(pathname));
     if (!file.startsWith(config.dist + path.sep) && file !== config.dist) {
       return json(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
@@ -199,19 +264,62 @@ export function createWebServer(config, log) {
     });
   }
 
+  /** Compressed copies by file, encoding, size and mtime: each file is compressed once per build. */
+  const compressed = new Map();
+
+  /** br or gzip, as the browser accepts (br first), for a file worth compressing; else null. */
+  function encodingFor(req, file, stat) {
+    if (!COMPRESSIBLE.has(path.extname(file).toLowerCase()) || stat.size < MIN_COMPRESS_BYTES) return null;
+    const accepted = String(req.headers['accept-encoding'] ?? '').split(',').map((part) => {
+      const [name, ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { name, q: q === undefined ? 1 : Number(q) };
+    }).filter((e) => e.q > 0).map((e) => e.name);
+    if (accepted.includes('br')) return 'br';
+    if (accepted.includes('gzip')) return 'gzip';
+    return null;
+  }
+
+  function compress(file, stat, encoding) {
+    const key = `${encoding}:${file}`;
+    const cached = compressed.get(key);
+    if (cached && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) return cached.body;
+    const body = fs.promises.readFile(file).then((raw) => new Promise((resolve, reject) => {
+      const done = (error, out) => (error ? reject(error) : resolve(out));
+      if (encoding === 'br') {
+        zlib.brotliCompress(raw, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 9, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }, done);
+      } else zlib.gzip(raw, { level: 9 }, done);
+    }));
+    compressed.set(key, { size: stat.size, mtimeMs: stat.mtimeMs, body });
+    body.catch(() => compressed.delete(key));
+    return body;
+  }
+
   function sendFile(req, res, file, stat) {
     const hashed = file.startsWith(path.join(config.dist, 'assets') + path.sep);
-    res.writeHead(200, {
-      'Content-Type': MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'Content-Length': stat.size,
-      // Vite names assets by content hash: they never change. index.html always revalidates.
+    const ext = path.extname(file).toLowerCase();
+    const headers = {
+      'Content-Type': MIME[ext] ?? 'application/octet-stream',
+      // Vite names assets by content hash: they never change. HTML and the service worker always revalidate.
       'Cache-Control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
       'Last-Modified': stat.mtime.toUTCString(),
-      'X-Content-Type-Options': 'nosniff',
-      'Referrer-Policy': 'same-origin',
+      ...(COMPRESSIBLE.has(ext) ? { Vary: 'Accept-Encoding' } : {}),
+      ...securityHeaders(config, req.headers.host),
+    };
+    const encoding = encodingFor(req, file, stat);
+    if (!encoding) {
+      res.writeHead(200, { ...headers, 'Content-Length': stat.size });
+      if (req.method === 'HEAD') return res.end();
+      fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+      return;
+    }
+    compress(file, stat, encoding).then((body) => {
+      res.writeHead(200, { ...headers, 'Content-Encoding': encoding, 'Content-Length': body.length });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    }, (error) => {
+      log.warn({ file, err: error.message }, 'compression failed');
+      if (!res.headersSent) json(res, 500, { error: { code: 'INTERNAL', message: 'could not read the file' } });
     });
-    if (req.method === 'HEAD') return res.end();
-    fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
   }
 
   return {

@@ -10,7 +10,7 @@ import { Contacts } from './contacts/Contacts.ts';
 import { ConversationCache } from './conversations/ConversationCache.ts';
 import { ConversationHandle } from './conversations/ConversationHandle.ts';
 import type { ConversationView } from './conversations/types.ts';
-import { Emitter, type ConnectionState, type ParleyCallbacks, type ParleyEvents } from './events.ts';
+import { Emitter, type Connectivity, type ConnectionState, type ParleyCallbacks, type ParleyEvents } from './events.ts';
 import { Groups } from './groups/Groups.ts';
 import { uuidv7 } from './ids.ts';
 import type { ChatMessage, MessageStatus } from './messages/mergeMessages.ts';
@@ -78,6 +78,10 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private readonly open = new Map<string, { handle: ConversationHandle; ready: Promise<ConversationHandle>; refs: number }>();
   private callbackOffs: Array<() => void> = [];
   private isSynced = false;
+  private connectivityNow: Connectivity = 'connecting';
+  private backOnlineTimer: unknown = null;
+  private readonly offNetwork: () => void;
+  private unreadNow = 0;
   private destroying: Promise<void> | null = null;
   /**
    * What the app asked of the connection: null before connect() or disconnect()
@@ -114,7 +118,10 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       unauthorized: (e) => this.emit('authFailed', e),
     });
     this.connection = new Connection(this.config, () => this.session.token, {
-      state: (state) => this.emit('stateChanged', state),
+      state: (state) => {
+        this.emit('stateChanged', state);
+        this.updateConnectivity();
+      },
       connected: (again) => {
         this.emit('connected');
         if (again) this.emit('reconnected');
@@ -129,9 +136,12 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       inbox: this.local ? plain(this.local.inbox) : new Map(),
       settings: this.local?.prefs.settingsMap() ?? new Map(),
       drafts: this.local?.prefs.draftMap() ?? new Map(),
-      online: this.presence.set,
+      online: this.presenceKnown ? this.presence.set : NOBODY,
     }), {
-      changed: (list) => this.emit('conversationsChanged', list),
+      changed: (list) => {
+        this.emit('conversationsChanged', list);
+        this.updateUnreadTotal(list);
+      },
       storageFailed: (e) => this.reportError(e, 'STORAGE_FAILED'),
     });
     this.presence = new Presence((userId, online) => this.emit('presence', userId, online));
@@ -149,6 +159,10 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       signallingUrl: this.config.serverUrl,
       logger: this.config.logger,
     });
+    this.offNetwork = this.config.online?.subscribe((online) => {
+      this.connection.networkChanged(online);
+      this.updateConnectivity();
+    }) ?? (() => {});
     this.sender = new Sender({
       outbox: async () => (await this.ready()).outbox,
       directConversation: async (userId) => (await this.createDirectConversation(userId)).id,
@@ -196,6 +210,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private async release(): Promise<void> {
     this.wanted = false;
     this.calls.destroy();
+    this.offNetwork();
+    if (this.backOnlineTimer !== null) this.config.clock.clearTimeout(this.backOnlineTimer);
     await this.loading?.catch(() => undefined);
     this.connection.stop();
     this.uploads.destroy();
@@ -213,10 +229,13 @@ export class ParleyClient extends Emitter<ParleyEvents> {
    * Signs out (rule SDK-A3): revokes the refresh token on the server (best effort),
    * releases everything like destroy(), and unless `keepLocalData` deletes what this
    * user left on the device: the user document (drafts, settings, unsent messages),
-   * the conversation documents and history pages, the cached list.
+   * the conversation documents and history pages, the cached list. Every other tab
+   * of this user in the browser signs out with it (rule SDK-A5).
    */
   async logout(options: { keepLocalData?: boolean } = {}): Promise<void> {
     await this.session.logout();
+    this.tabs?.signal('signedOut');
+    this.emit('signedOut', 'here');
     const known = this.conversations.list().map((c) => c.id);
     await this.destroy();
     if (options.keepLocalData) return;
@@ -229,6 +248,25 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   getConnectionState(): ConnectionState {
     return this.connection.state;
+  }
+
+  /** What a connection banner says: the network and the socket together (rule SDK-C12); `connectivity` reports changes. */
+  getConnectivity(): Connectivity {
+    return this.connectivityNow;
+  }
+
+  /**
+   * Whether presence is current: only while connected. Offline or reconnecting,
+   * nobody shows as online (the list's `online` is false, `isOnline()` false) and
+   * an app should show presence as unknown rather than "offline" (rule SDK-C12).
+   */
+  get presenceKnown(): boolean {
+    return this.connection.state === 'connected' && this.config.online?.isOnline() !== false;
+  }
+
+  /** Unread messages over the conversations that are not muted (rule SDK-N3); `unreadTotal` reports changes. */
+  getUnreadTotal(): number {
+    return unreadTotal(this.conversations.list());
   }
 
   /** Resolves when the user document has synced with the server (after connect). */
@@ -511,11 +549,11 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   // ——— Presence, drafts, settings ———
 
   isOnline(userId: string): boolean {
-    return this.presence.has(userId);
+    return this.presenceKnown && this.presence.has(userId);
   }
 
   onlineUsers(): string[] {
-    return this.presence.list();
+    return this.presenceKnown ? this.presence.list() : [];
   }
 
   getDraft(conversationId: string): Draft | undefined {
@@ -560,7 +598,9 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private async start(): Promise<void> {
     if (this.config.broadcastChannel) {
       try {
-        this.tabs = new TabHub(this.config.broadcastChannel(`parley:${this.userId}`));
+        this.tabs = new TabHub(this.config.broadcastChannel(`parley:${this.userId}`), (signal) => {
+          if (signal === 'signedOut') void this.signedOutElsewhere();
+        });
       } catch (e) {
         this.config.logger.warn('no tab relay', e);
       }
@@ -646,6 +686,52 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     this.emit('authFailed', error);
   }
 
+  /** Another tab signed this user out (rule SDK-A5): that tab revokes and deletes; this one lets go of everything. */
+  private async signedOutElsewhere(): Promise<void> {
+    if (this.destroying) return;
+    this.session.forget();
+    this.emit('signedOut', 'otherTab');
+    await this.destroy();
+  }
+
+  /** Derives the banner's state from the network signal and the connection (rule SDK-C12). */
+  private updateConnectivity(): void {
+    const before = this.connectivityNow;
+    const state = this.connection.state;
+    let next: Connectivity;
+    if (this.config.online?.isOnline() === false || state === 'failed' || state === 'disconnected') next = 'offline';
+    else if (state === 'connected') next = before === 'online' || before === 'connecting' ? 'online' : 'backOnline';
+    else next = before === 'connecting' && state === 'connecting' ? 'connecting' : 'reconnecting';
+    // The first connect of a session is no news; a disconnect() before any connect is not "offline" either.
+    if (before === 'connecting' && state === 'disconnected' && this.wanted === null) next = 'connecting';
+    if (next === before) return;
+    if (this.backOnlineTimer !== null) {
+      this.config.clock.clearTimeout(this.backOnlineTimer);
+      this.backOnlineTimer = null;
+    }
+    if (next === 'backOnline') {
+      this.backOnlineTimer = this.config.clock.setTimeout(() => {
+        this.backOnlineTimer = null;
+        if (this.connectivityNow === 'backOnline') this.setConnectivity('online');
+      }, BACK_ONLINE_MS);
+    }
+    this.setConnectivity(next);
+  }
+
+  private setConnectivity(next: Connectivity): void {
+    this.connectivityNow = next;
+    this.emit('connectivity', next);
+    // Presence turns unknown or current with the connection: the list shows it.
+    this.conversations.changed();
+  }
+
+  private updateUnreadTotal(list: readonly ConversationView[]): void {
+    const total = unreadTotal(list);
+    if (total === this.unreadNow) return;
+    this.unreadNow = total;
+    this.emit('unreadTotal', total);
+  }
+
   private refreshOpen(conversationId: string): void {
     this.open.get(conversationId)?.handle.invalidate();
   }
@@ -653,6 +739,14 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private reportError(e: unknown, code: 'STORAGE_FAILED' | 'INTERNAL'): void {
     this.emit('error', e instanceof ParleyError ? e : new ParleyError(code, String((e as Error)?.message ?? e)));
   }
+}
+
+/** How long the banner says "back online" before it goes away. */
+const BACK_ONLINE_MS = 3000;
+const NOBODY: ReadonlySet<string> = new Set();
+
+function unreadTotal(list: readonly ConversationView[]): number {
+  return list.reduce((sum, c) => sum + (c.muted ? 0 : c.unreadCount), 0);
 }
 
 function apiOf(serverUrl: string): string {

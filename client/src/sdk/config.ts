@@ -4,7 +4,9 @@ import { systemClock } from './clock.ts';
 import type { HeartbeatOptions } from './heartbeat/Heartbeat.ts';
 import type { ReconnectOptions, ReconnectStrategy } from './reconnect/delay.ts';
 import type { ClientStorage } from './storage/types.ts';
+import { browserOnlineSignal } from './sync/network.ts';
 import type { BroadcastChannelFactory } from './tabs/channel.ts';
+import type { OnlineSignal } from './uploads/types.ts';
 
 export type LogLevel = 'silent' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -47,6 +49,8 @@ export interface ParleyClientConfig {
   WebSocket?: unknown;
   /** Tab-to-tab relay; default: the global BroadcastChannel when there is one; false disables it. */
   broadcastChannel?: BroadcastChannelFactory | false;
+  /** Whether the device has a network (rule SDK-C12); default: the browser's `navigator.onLine` and its events; false: the socket alone decides. */
+  online?: OnlineSignal | false;
   clock?: Clock;
   random?: () => number;
 }
@@ -69,6 +73,7 @@ export interface ResolvedConfig {
   fetch: typeof fetch;
   WebSocket: unknown;
   broadcastChannel: BroadcastChannelFactory | null;
+  online: OnlineSignal | null;
   clock: Clock;
   random: () => number;
 }
@@ -172,6 +177,11 @@ export function resolveConfig(raw: ParleyClientConfig): ResolvedConfig {
     problems.push('broadcastChannel: expected a factory or false');
   }
 
+  let online: OnlineSignal | null = null;
+  if (c.online === undefined) online = browserOnlineSignal();
+  else if (c.online && typeof c.online.isOnline === 'function' && typeof c.online.subscribe === 'function') online = c.online;
+  else if (c.online !== false) problems.push('online: expected { isOnline(), subscribe(fn) } or false');
+
   if (problems.length) throw new ParleyError('CONFIG_INVALID', `invalid Parley client config: ${problems.join('; ')}`);
 
   return {
@@ -192,6 +202,7 @@ export function resolveConfig(raw: ParleyClientConfig): ResolvedConfig {
     fetch: fetchImpl!,
     WebSocket: WebSocketImpl,
     broadcastChannel,
+    online,
     clock: c.clock ?? systemClock,
     random: c.random ?? Math.random,
   };

@@ -3,6 +3,12 @@ import type { ConversationView } from './conversations/types.ts';
 
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'failed';
 
+/**
+ * What a connection banner says (rule SDK-C12): the device's network and the
+ * socket together. `backOnline` lasts a few seconds after a reconnect, then turns `online`.
+ */
+export type Connectivity = 'connecting' | 'online' | 'offline' | 'reconnecting' | 'backOnline';
+
 export interface MessageSentEvent {
   commandId: string;
   messageId: string;
@@ -40,6 +46,12 @@ export interface ParleyEvents {
   presence: (userId: string, online: boolean) => void;
   /** Refresh tokens are single-use: store the new pair, or the next refresh fails. */
   tokenRefreshed: (tokens: { token: string; refreshToken: string; expiresAt: number }) => void;
+  /** The banner's state changed (rule SDK-C12). */
+  connectivity: (state: Connectivity) => void;
+  /** Unread messages over the conversations that are not muted, on every change of it (rule SDK-N3). */
+  unreadTotal: (total: number) => void;
+  /** This client signed out, here or in another tab of the same browser (rule SDK-A5); it is released right after. */
+  signedOut: (where: 'here' | 'otherTab') => void;
 }
 
 export type ParleyCallbacks = Partial<ParleyEvents>;

@@ -7,7 +7,8 @@ export { ParleyClient, type SendInput, type SentHandle, type ContextInput } from
 export { Calls, type CallState, type CallInfo, type IncomingCall, type CallEnd, type CallQuality, type CallEvents, type RemoteMediaState, type DeviceChoice } from './calls/Calls.ts';
 export type { ParleyClientConfig, ResolvedConfig, LogLevel, Logger } from './config.ts';
 export { DEFAULTS } from './config.ts';
-export type { ParleyEvents, ParleyCallbacks, ConnectionState, MessageSentEvent, MessageFailedEvent } from './events.ts';
+export type { ParleyEvents, ParleyCallbacks, ConnectionState, Connectivity, MessageSentEvent, MessageFailedEvent } from './events.ts';
+export { browserOnlineSignal, manualOnlineSignal } from './sync/network.ts';
 export { ConversationHandle, type ConversationEvents } from './conversations/ConversationHandle.ts';
 export type { ConversationView } from './conversations/types.ts';
 export type { ChatMessage, MessageStatus } from './messages/mergeMessages.ts';

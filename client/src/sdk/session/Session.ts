@@ -78,6 +78,12 @@ export class Session {
     return this.refreshing;
   }
 
+  /** Another tab signed out and revoked the tokens (rule SDK-A5): forget them here without a request. */
+  forget(): void {
+    this.ended = true;
+    this.spare = undefined;
+  }
+
   /**
    * Revokes the refresh token on the server (POST /auth/logout), best effort:
    * offline, the token stays valid on the server until it expires, and the

@@ -101,6 +101,22 @@ export class Connection {
     this.ws = null;
   }
 
+  /**
+   * The device lost or regained its network (rule SDK-C12): a lost one drops the
+   * socket now instead of at the heartbeat's timeout; a regained one tries at
+   * once instead of at the backoff's next turn.
+   */
+  networkChanged(online: boolean): void {
+    if (!online) {
+      if (this.current === 'connected' || this.inFlight) this.drop('network offline');
+      return;
+    }
+    if (this.current === 'reconnecting' && !this.inFlight) {
+      this.reconnector.cancel();
+      this.onRetry();
+    }
+  }
+
   /** The provider whose stateless channel carries ping/pong and presence (the user document). */
   setHeartbeatProvider(provider: HocuspocusProvider | null): void {
     this.heartbeatProvider = provider;

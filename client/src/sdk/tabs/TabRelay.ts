@@ -5,12 +5,17 @@ interface Frame {
   doc: string;
   from: string;
   to?: string;
-  kind: 'update' | 'query' | 'state';
+  kind: 'update' | 'query' | 'state' | 'signal';
   data: Uint8Array;
+  /** kind 'signal': what happened to the user in that tab (rule SDK-A5). */
+  signal?: TabSignal;
   /** Conversation documents: the sender's epoch, so a tab still on an older one cannot re-infect a fresh copy (E2). */
   epoch?: number | null;
   reply?: boolean;
 }
+
+/** News for every tab of the user that is not a document change: the user signed out. */
+export type TabSignal = 'signedOut';
 
 interface Registration {
   doc: Y.Doc;
@@ -29,8 +34,16 @@ export class TabHub {
   readonly tabId = Math.random().toString(36).slice(2);
   private readonly docs = new Map<string, Registration>();
 
-  constructor(private readonly channel: BroadcastChannelLike) {
+  constructor(
+    private readonly channel: BroadcastChannelLike,
+    private readonly onSignal: (signal: TabSignal) => void = () => {},
+  ) {
     channel.onmessage = (event) => this.receive(event.data as Frame);
+  }
+
+  /** Tells every other tab of the user (rule SDK-A5). */
+  signal(signal: TabSignal): void {
+    this.post({ doc: '', kind: 'signal', data: new Uint8Array(), signal });
   }
 
   add(name: string, doc: Y.Doc, epoch: () => number | null = () => null): void {
@@ -79,6 +92,10 @@ export class TabHub {
 
   private receive(frame: Frame): void {
     if (!frame || frame.from === this.tabId || (frame.to && frame.to !== this.tabId)) return;
+    if (frame.kind === 'signal') {
+      if (frame.signal === 'signedOut') this.onSignal(frame.signal);
+      return;
+    }
     const reg = this.docs.get(frame.doc);
     if (!reg) return;
     if (reg.minEpoch !== null && (frame.epoch ?? -Infinity) < reg.minEpoch) return;

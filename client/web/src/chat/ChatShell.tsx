@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { User } from '@parley/schema';
-import type { ConnectionState, ConversationView, ParleyClient } from '@parley/client/sdk';
+import type { Connectivity, ConversationView, ParleyClient } from '@parley/client/sdk';
 import { createClient } from '../client.ts';
 import { signOut, type Session } from '../session.ts';
 import { ConversationList } from './ConversationList.tsx';
@@ -14,7 +14,7 @@ export function ChatShell({ session }: { session: Session }) {
   const me = session.user;
   const [client, setClient] = useState<ParleyClient | null>(null);
   const [conversations, setConversations] = useState<ConversationView[] | null>(null);
-  const [connection, setConnection] = useState<ConnectionState>('connecting');
+  const [connection, setConnection] = useState<Connectivity>('connecting');
   const [loadError, setLoadError] = useState<string | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(hashId);
   const [showDetails, setShowDetails] = useState(true);
@@ -33,7 +33,11 @@ export function ChatShell({ session }: { session: Session }) {
     };
     const offs = [
       c.on('conversationsChanged', onList),
-      c.on('stateChanged', setConnection),
+      c.on('connectivity', setConnection),
+      // Signed out in another tab of this browser: this one follows (rule SDK-A5).
+      c.on('signedOut', (where) => {
+        if (where === 'otherTab') signOut();
+      }),
       c.on('authFailed', () => signOut()),
       c.on('reconnected', () => void c.refreshConversations().catch(() => undefined)),
     ];

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { User } from '@parley/schema';
-import type { ConnectionState, ConversationView } from '@parley/client/sdk';
+import type { Connectivity, ConversationView } from '@parley/client/sdk';
 import { Logo } from '../auth/AuthScreen.tsx';
 import { shortTime } from '../time.ts';
 import { Avatar } from './Avatar.tsx';
@@ -10,7 +10,7 @@ import { NewChat } from './NewChat.tsx';
 interface Props {
   me: User;
   conversations: ConversationView[] | null;
-  connection: ConnectionState;
+  connection: Connectivity;
   error: string | null;
   selectedId: string | null;
   onSelect: (id: string) => void;
@@ -116,16 +116,16 @@ export function ConversationList({ me, conversations, connection, error, selecte
   );
 }
 
-/** Says when the live connection is down: what is shown may be stale, and sends wait. */
-function ConnectionBanner({ state }: { state: ConnectionState }) {
-  if (state === 'connected') return null;
+/** Says when the live connection is down (the SDK's connectivity, rule SDK-C12): what is shown may be stale, and sends wait. */
+function ConnectionBanner({ state }: { state: Connectivity }) {
+  if (state === 'online') return null;
   const text =
     state === 'connecting'
       ? 'Connecting…'
       : state === 'reconnecting'
-        ? 'Offline. Reconnecting… Messages you send will go out when you are back.'
-        : state === 'failed'
-          ? 'Cannot reach the server. Messages you send will wait.'
+        ? 'Reconnecting… Messages you send will go out when you are back.'
+        : state === 'backOnline'
+          ? 'Back online.'
           : 'Offline. Messages you send will wait.';
   return (
     <div className={`connection ${state}`} role="status">
