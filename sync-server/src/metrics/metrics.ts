@@ -40,10 +40,10 @@ export function createMetrics(sources: { connections: () => number; documents: (
 }
 
 /** The executor, counted: every result by type and code, and its latency. Infrastructure failures (throws) count as code INTERNAL. */
-export function measuredExecutor(executor: CommandExecutor, metrics: Metrics): CommandExecutor {
+export function measuredExecutor<E extends CommandExecutor>(executor: E, metrics: Metrics): E {
   return {
-    admit: (actorId) => executor.admit(actorId),
-    async execute(actorId: string, command: Command, options) {
+    ...executor,
+    async execute(actorId: string, command: Command, options?: Parameters<CommandExecutor['execute']>[2]) {
       const stop = metrics.commandSeconds.startTimer({ type: command.type });
       let result: CommandResult | undefined;
       try {
@@ -59,12 +59,12 @@ export function measuredExecutor(executor: CommandExecutor, metrics: Metrics): C
 
 /** Document stores, timed and their failures counted; the hub sees the same persistence. */
 export function measurePersistence(persistence: DocumentPersistence, metrics: Metrics): DocumentPersistence {
-  for (const operation of ['appendUpdates', 'storeSnapshot', 'reset'] as const) {
-    const original = persistence[operation].bind(persistence) as (...args: unknown[]) => Promise<void>;
+  for (const operation of ['appendUpdates', 'storeSnapshot', 'resetIf'] as const) {
+    const original = persistence[operation].bind(persistence) as (...args: unknown[]) => Promise<unknown>;
     (persistence as unknown as Record<string, unknown>)[operation] = async (...args: unknown[]) => {
       const stop = metrics.storeSeconds.startTimer({ operation });
       try {
-        await original(...args);
+        return await original(...args);
       } catch (error) {
         metrics.storeFailures.inc({ operation });
         throw error;
