@@ -1,4 +1,8 @@
-import { expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from './index.ts';
 import { eachStore } from './testing.ts';
 
 eachStore('index schema', (getStore) => {
@@ -18,5 +22,19 @@ eachStore('index schema', (getStore) => {
     await db.insertInto('documents').values({ name: 'conversation:x', data, updated_at: 1 }).execute();
     const row = await db.selectFrom('documents').select('data').where('name', '=', 'conversation:x').executeTakeFirstOrThrow();
     expect(Buffer.from(row.data).equals(Buffer.from(data))).toBe(true);
+  });
+});
+
+describe('opening one fresh SQLite file from several stores at once (npm start opens it from two services)', () => {
+  it('migrates once, and every store opens', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-race-'));
+    try {
+      const stores = await Promise.all(Array.from({ length: 4 }, () => openStore({ dataDir })));
+      const applied = await stores[0]!.db.selectFrom('schema_migrations' as never).select('name' as never).execute();
+      expect(new Set(applied.map((r) => (r as { name: string }).name)).size).toBe(applied.length);
+      for (const store of stores) await store.close();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
