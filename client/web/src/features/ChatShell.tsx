@@ -9,6 +9,7 @@ import { useUi } from '../stores/ui.ts';
 import { ConversationList } from './conversations/ConversationList.tsx';
 import { DetailsPane } from './details/DetailsPane.tsx';
 import { MessagePane } from './messages/MessagePane.tsx';
+import { useDesktopNotifications } from './notifications/useDesktopNotifications.ts';
 import { useTitleBadge } from './notifications/useTitleBadge.ts';
 
 /** The three panes: conversations, the open conversation, its details; all fed by one SDK client. */
@@ -35,6 +36,7 @@ export function ChatShell() {
 function Shell() {
   const { t } = useTranslation();
   useTitleBadge();
+  useDesktopNotifications();
   const selectedId = useUi((s) => s.selectedId);
   const showDetails = useUi((s) => s.showDetails);
   const sheet = useUi((s) => s.detailsSheet);
@@ -45,7 +47,7 @@ function Shell() {
     <div className={`shell${selected ? ' has-selection' : ''}${showDetails ? '' : ' no-details'}${sheet ? ' details-sheet' : ''}`}>
       <ConversationList />
       {selected ? (
-        <MessagePane key={selected.id} conversation={selected} />
+        <MessagePane key={`messages-${selected.id}`} conversation={selected} />
       ) : (
         <section className="pane messages empty-state">
           <div>
@@ -60,7 +62,7 @@ function Shell() {
           </div>
         </section>
       )}
-      {selected && (showDetails || sheet) && <DetailsPane key={selected.id} conversation={selected} />}
+      {selected && (showDetails || sheet) && <DetailsPane key={`details-${selected.id}`} conversation={selected} />}
     </div>
   );
 }

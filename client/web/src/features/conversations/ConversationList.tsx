@@ -15,6 +15,7 @@ import { useNames } from '../../hooks/useNames.ts';
 import { ContactsPane } from '../contacts/ContactsPane.tsx';
 import { NewChat } from '../contacts/NewChat.tsx';
 import { NewGroup } from '../contacts/NewGroup.tsx';
+import { NotificationPrompt } from '../notifications/NotificationPrompt.tsx';
 import { SearchResults } from '../search/SearchResults.tsx';
 import { LanguageSwitch } from '../settings/LanguageSwitch.tsx';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
@@ -67,6 +68,7 @@ export function ConversationList() {
             <input type="search" placeholder={t('list.search')} aria-label={t('list.search')} value={query} onChange={(e) => setQuery(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setQuery('')} />
           </div>
           <ConnectionBanner />
+          <NotificationPrompt />
           {query.trim() ? (
             <SearchResults query={query.trim()} conversations={list ?? []} onPicked={() => setQuery('')} />
           ) : (

@@ -61,7 +61,7 @@ export function MessageItem({ message: m, info, handle, nameOf, avatarOf, system
         </div>
       )}
       {info.unreadDivider && (
-        <div className="unread-divider" role="separator" aria-label={t('pane.unread')}>
+        <div className="unread-divider" role="separator">
           <span>{t('pane.unread')}</span>
         </div>
       )}
@@ -126,7 +126,7 @@ export function MessageItem({ message: m, info, handle, nameOf, avatarOf, system
                     <SmileIcon />
                   </IconButton>
                 )}
-                <IconButton label={t('message.actions')} aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((v) => !v)}>
+                <IconButton label={t('message.more')} aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu((v) => !v)}>
                   <DotsIcon />
                 </IconButton>
                 {picker && (

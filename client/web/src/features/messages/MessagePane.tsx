@@ -53,7 +53,13 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
   const [readSeq] = useState(conversation.readSeq);
   const isGroup = conversation.type !== 'direct';
   const role = meta.members?.find((m) => m.userId === me.id)?.role ?? conversation.role;
-  const left = !!meta.members && !meta.members.some((m) => m.userId === me.id);
+  // No longer a member: the document's members say so, or (the server disconnects a removed
+  // member from the document, A3) the last membership change naming this user, in the window or the inbox.
+  const lastChange = [...(messages ?? []), ...(conversation.lastMessage ? [conversation.lastMessage] : [])]
+    .filter((m) => m.system && ['membersAdded', 'memberRemoved', 'memberLeft'].includes(m.system.event) && m.system.userIds?.includes(me.id))
+    .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
+    .at(-1);
+  const left = (!!meta.members && !meta.members.some((m) => m.userId === me.id)) || (!!lastChange && lastChange.system!.event !== 'membersAdded');
 
   // Reading the conversation while it is on screen marks it read.
   useEffect(() => {
