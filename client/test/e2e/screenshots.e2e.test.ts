@@ -60,8 +60,8 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
   }
 
   for (const [lang, locale, labels] of [
-    ['en', 'en-US', { user: 'Username', pass: 'Password', submit: 'Sign in', details: 'Conversation details' }],
-    ['zh-CN', 'zh-CN', { user: '用户名', pass: '密码', submit: '登录', details: '会话详情' }],
+    ['en', 'en-US', { user: 'Username', pass: 'Password', submit: 'Sign in', details: 'Conversation details', close: 'Close details', back: 'Back to conversations' }],
+    ['zh-CN', 'zh-CN', { user: '用户名', pass: '密码', submit: '登录', details: '会话详情', close: '关闭详情', back: '返回会话列表' }],
   ] as const) {
     it(`desktop and phone, ${lang}`, async () => {
       const p = await page(locale, 1280, 800);
@@ -86,7 +86,8 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
       await p.getByRole('button', { name: labels.details }).click();
       await p.waitForTimeout(300);
       await p.screenshot({ path: path.join(out, `phone-details.${lang}.png`) });
-      await p.evaluate(() => history.back());
+      await p.getByRole('button', { name: labels.close }).click();
+      await p.getByRole('button', { name: labels.back }).click();
       await p.locator('.sidebar').waitFor();
       await p.waitForTimeout(300);
       await p.screenshot({ path: path.join(out, `phone-list.${lang}.png`) });

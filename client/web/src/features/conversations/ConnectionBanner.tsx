@@ -12,13 +12,16 @@ export function ConnectionBanner() {
   const { state, browserOnline } = useConnection();
   const down = !browserOnline || state !== 'connected';
   const wasDown = useRef(false);
+  // "Back online" only after a drop of a connection that had been up, not after the first connect.
+  const everUp = useRef(false);
   const [back, setBack] = useState(false);
   useEffect(() => {
     if (down) {
-      if (state !== 'connecting') wasDown.current = true;
+      if (everUp.current) wasDown.current = true;
       setBack(false);
       return;
     }
+    everUp.current = true;
     if (!wasDown.current) return;
     wasDown.current = false;
     setBack(true);

@@ -65,7 +65,7 @@ export function ConversationList() {
       ) : (
         <>
           <div className="search">
-            <input type="search" placeholder={t('list.search')} aria-label={t('list.search')} value={query} onChange={(e) => setQuery(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setQuery('')} />
+            <input type="search" placeholder={t('list.searchShort')} aria-label={t('list.search')} value={query} onChange={(e) => setQuery(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setQuery('')} />
           </div>
           <ConnectionBanner />
           <NotificationPrompt />

@@ -117,7 +117,7 @@ export function DetailsPane({ conversation }: { conversation: ConversationView }
         </div>
 
         <div className="search details-search">
-          <input type="search" placeholder={t('details.searchHere')} aria-label={t('details.searchHere')} value={searchQ} onChange={(e) => setSearchQ(e.target.value)} />
+          <input type="search" placeholder={t('details.searchShort')} aria-label={t('details.searchHere')} value={searchQ} onChange={(e) => setSearchQ(e.target.value)} />
         </div>
         {searchQ.trim() && <SearchResults query={searchQ.trim()} conversations={list} conversationId={conversation.id} onPicked={() => setSearchQ('')} />}
 
@@ -205,21 +205,23 @@ function MemberRow({ member, meId, myRole, conversationId, onRun }: { member: Me
         <strong>{member.id === meId ? `${name} (${t('details.you')})` : name}</strong>
         <span className="muted">{t(`roles.${member.role}`)}</span>
       </span>
-      {myRole === 'owner' && member.id !== meId && (
-        <select
-          aria-label={t('details.roleOf', { name })}
-          value={member.role}
-          onChange={(e) => void onRun(() => client.setMemberRole(conversationId, member.id, e.target.value as 'admin' | 'member'))}
-        >
-          <option value="admin">{t('roles.admin')}</option>
-          <option value="member">{t('roles.member')}</option>
-        </select>
-      )}
-      {mayRemove && (
-        <button className="link muted-link" aria-label={t('details.removeMember', { name })} onClick={() => void onRun(() => client.removeMember(conversationId, member.id))}>
-          {t('details.remove')}
-        </button>
-      )}
+      <span className="member-actions">
+        {myRole === 'owner' && member.id !== meId && (
+          <select
+            aria-label={t('details.roleOf', { name })}
+            value={member.role}
+            onChange={(e) => void onRun(() => client.setMemberRole(conversationId, member.id, e.target.value as 'admin' | 'member'))}
+          >
+            <option value="admin">{t('roles.admin')}</option>
+            <option value="member">{t('roles.member')}</option>
+          </select>
+        )}
+        {mayRemove && (
+          <button className="link muted-link" aria-label={t('details.removeMember', { name })} onClick={() => void onRun(() => client.removeMember(conversationId, member.id))}>
+            {t('details.remove')}
+          </button>
+        )}
+      </span>
     </li>
   );
 }
