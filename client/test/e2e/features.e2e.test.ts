@@ -187,10 +187,18 @@ describe('web app features', () => {
     await details.locator('.member', { hasText: 'Bob Okafor' }).waitFor({ state: 'detached' });
     await send(alice, 'Bob is out');
     await row(carol, 'Bob is out').waitFor();
+    // If Bob's screen still offers the box, what he sends is refused and the conversation turns read-only.
+    const bobBox = pane(bob).getByRole('textbox', { name: 'Message' });
+    // (It may vanish under the typing, as his screen learns of the removal: that is the point.)
+    if (await bobBox.count()) {
+      await bobBox.fill('am I still in?', { timeout: 3000 }).catch(() => undefined);
+      await bobBox.press('Enter', { timeout: 3000 }).catch(() => undefined);
+    }
     await expect
       .poll(async () => (await bob.getByRole('textbox', { name: 'Message' }).count()) === 0 || (await bob.getByText('You are no longer a member of this group.').count()) > 0, { timeout: 15_000 })
       .toBe(true);
     expect(await bob.getByText('Bob is out').count()).toBe(0);
+    expect(await carol.getByText('am I still in?').count()).toBe(0);
   });
 
   it('renders XSS payloads in names, titles and messages as text', async () => {

@@ -50,6 +50,14 @@ export function bindClient(client: ParleyClient): () => void {
     client.on('authFailed', () => useSession.getState().signOut()),
     client.on('tokenRefreshed', ({ token, refreshToken }) => useSession.getState().tokensRefreshed(token, refreshToken)),
     client.on('reconnected', () => void refresh()),
+    // Removed from a group: the server disconnects the document and drops the inbox entry, so the
+    // first sign here may be a refused send. Mark it read-only and re-read the list.
+    client.on('messageFailed', ({ conversationId, error }) => {
+      if (error.code !== 'NOT_A_MEMBER' || !conversationId) return;
+      useConversations.setState((s) => ({ left: { ...s.left, [conversationId]: true } }));
+      void client.refreshConversations().catch(() => undefined);
+    }),
+    client.on('error', (e) => e.code === 'NOT_A_MEMBER' && void client.refreshConversations().catch(() => undefined)),
   ];
   window.addEventListener('online', browserOnline);
   window.addEventListener('offline', browserOnline);
@@ -64,7 +72,7 @@ export function bindClient(client: ParleyClient): () => void {
     window.removeEventListener('offline', browserOnline);
     window.removeEventListener('focus', onFocus);
     for (const off of offs) off();
-    useConversations.setState({ list: null, error: null, details: {}, people: {} });
+    useConversations.setState({ list: null, error: null, details: {}, people: {}, left: {} });
     void client.destroy();
   };
 }

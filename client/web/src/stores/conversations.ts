@@ -11,9 +11,11 @@ interface ConversationsStore {
   details: Record<string, ConversationDetail>;
   /** Everyone this tab has seen a name for, so a member who left still has one in old messages. */
   people: Record<string, User>;
+  /** Conversations the server said this user is no longer a member of (a send refused NOT_A_MEMBER). */
+  left: Record<string, true>;
 }
 
-export const useConversations = create<ConversationsStore>(() => ({ list: null, error: null, details: {}, people: {} }));
+export const useConversations = create<ConversationsStore>(() => ({ list: null, error: null, details: {}, people: {}, left: {} }));
 
 export function setDetail(detail: ConversationDetail): void {
   useConversations.setState((s) => ({

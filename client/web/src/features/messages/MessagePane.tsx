@@ -59,7 +59,8 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
     .filter((m) => m.system && ['membersAdded', 'memberRemoved', 'memberLeft'].includes(m.system.event) && m.system.userIds?.includes(me.id))
     .sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0))
     .at(-1);
-  const left = (!!meta.members && !meta.members.some((m) => m.userId === me.id)) || (!!lastChange && lastChange.system!.event !== 'membersAdded');
+  const refused = useConversations((s) => !!s.left[id]);
+  const left = refused || (!!meta.members && !meta.members.some((m) => m.userId === me.id)) || (!!lastChange && lastChange.system!.event !== 'membersAdded');
 
   // Reading the conversation while it is on screen marks it read.
   useEffect(() => {
