@@ -1,11 +1,17 @@
 import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { LIMITS } from '@parley/schema';
 import { ParleyClient, ParleyError } from '@parley/client/sdk';
-import { saveSession, type Session } from '../session.ts';
+import { useSession } from '../../stores/session.ts';
+import { Logo } from '../../ui/Logo.tsx';
+import { LanguageSwitch } from '../settings/LanguageSwitch.tsx';
 
 type Mode = 'login' | 'register';
 
-export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
+export function AuthScreen() {
+  const { t } = useTranslation();
+  const signIn = useSession((s) => s.signIn);
   const [mode, setMode] = useState<Mode>('login');
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
@@ -23,9 +29,9 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
         mode === 'login'
           ? await ParleyClient.login(location.origin, { username: name, password })
           : await ParleyClient.register(location.origin, { username: name, password, ...(displayName.trim() ? { displayName: displayName.trim() } : {}) });
-      onSignedIn(saveSession(auth));
+      signIn(auth);
     } catch (e) {
-      setError(explain(e, mode));
+      setError(explain(e, mode, t));
       setBusy(false);
     }
   }
@@ -38,25 +44,28 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
   return (
     <main className="auth">
       <section className="auth-card" aria-labelledby="auth-title">
-        <div className="brand">
-          <Logo />
-          <span>Parley</span>
+        <div className="auth-top">
+          <div className="brand">
+            <Logo />
+            <span>{t('app.name')}</span>
+          </div>
+          <LanguageSwitch />
         </div>
-        <h1 id="auth-title">{mode === 'login' ? 'Welcome back' : 'Create your account'}</h1>
-        <p className="muted">{mode === 'login' ? 'Sign in to pick up your conversations.' : 'Your messages stay on your own server.'}</p>
+        <h1 id="auth-title">{mode === 'login' ? t('auth.welcomeBack') : t('auth.createAccount')}</h1>
+        <p className="muted">{mode === 'login' ? t('auth.signInLead') : t('auth.registerLead')}</p>
 
         <div className="tabs" role="tablist">
           <button type="button" role="tab" aria-selected={mode === 'login'} className={mode === 'login' ? 'active' : ''} onClick={() => switchTo('login')}>
-            Sign in
+            {t('auth.signIn')}
           </button>
           <button type="button" role="tab" aria-selected={mode === 'register'} className={mode === 'register' ? 'active' : ''} onClick={() => switchTo('register')}>
-            Register
+            {t('auth.register')}
           </button>
         </div>
 
         <form onSubmit={submit} noValidate={false}>
           <label>
-            Username
+            {t('auth.username')}
             <input
               name="username"
               autoComplete="username"
@@ -71,13 +80,13 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
           {mode === 'register' && (
             <label>
               <span>
-                Display name <span className="muted optional">(optional)</span>
+                {t('auth.displayName')} <span className="muted optional">{t('auth.optional')}</span>
               </span>
               <input name="displayName" autoComplete="name" maxLength={LIMITS.displayNameMaxLength} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
             </label>
           )}
           <label>
-            Password
+            {t('auth.password')}
             <input
               name="password"
               type="password"
@@ -89,14 +98,14 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
               onChange={(e) => setPassword(e.target.value)}
             />
           </label>
-          {mode === 'register' && <p className="hint">At least {LIMITS.passwordMinLength} characters.</p>}
+          {mode === 'register' && <p className="hint">{t('auth.passwordHint', { count: LIMITS.passwordMinLength })}</p>}
           {error && (
             <p className="form-error" role="alert">
               {error}
             </p>
           )}
           <button className="primary" type="submit" disabled={busy}>
-            {busy ? 'Please wait…' : mode === 'login' ? 'Sign in' : 'Create account'}
+            {busy ? t('auth.wait') : mode === 'login' ? t('auth.signIn') : t('auth.createButton')}
           </button>
         </form>
       </section>
@@ -104,20 +113,11 @@ export function AuthScreen({ onSignedIn }: { onSignedIn: (session: Session) => v
   );
 }
 
-function explain(error: unknown, mode: Mode): string {
-  if (!(error instanceof ParleyError)) return 'Something went wrong. Please try again.';
-  if (error.code === 'USERNAME_TAKEN' || (mode === 'register' && error.code === 'CONFLICT')) return 'That username is taken. Try another one.';
-  if (mode === 'login' && error.code === 'AUTH_FAILED') return 'Wrong username or password.';
-  if (error.code === 'RATE_LIMITED') return 'Too many attempts. Wait a few minutes and try again.';
-  if (error.code === 'CONNECTION_FAILED') return 'The server cannot be reached. Check your connection.';
+function explain(error: unknown, mode: Mode, t: TFunction): string {
+  if (!(error instanceof ParleyError)) return t('auth.errors.generic');
+  if (error.code === 'USERNAME_TAKEN' || (mode === 'register' && error.code === 'CONFLICT')) return t('auth.errors.taken');
+  if (mode === 'login' && error.code === 'AUTH_FAILED') return t('auth.errors.wrong');
+  if (error.code === 'RATE_LIMITED') return t('auth.errors.rateLimited');
+  if (error.code === 'CONNECTION_FAILED') return t('auth.errors.unreachable');
   return error.message;
-}
-
-export function Logo({ size = 32 }: { size?: number }) {
-  return (
-    <svg width={size} height={size} viewBox="0 0 64 64" aria-hidden="true">
-      <rect width="64" height="64" rx="16" fill="currentColor" />
-      <path d="M18 20h28a6 6 0 0 1 6 6v12a6 6 0 0 1-6 6H30l-9 7v-7h-3a6 6 0 0 1-6-6V26a6 6 0 0 1 6-6z" fill="#fff" />
-    </svg>
-  );
 }
