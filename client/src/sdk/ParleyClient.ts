@@ -203,11 +203,16 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   /** Disconnects and releases everything (documents, timers, the tab channel). Calling it again is a no-op. */
   destroy(): Promise<void> {
-    this.destroying ??= this.release();
+    return this.releaseOnce(true);
+  }
+
+  /** `keep` false: the user's device data is being deleted (sign-out), so pending cache writes are dropped, not flushed after the delete. */
+  private releaseOnce(keep: boolean): Promise<void> {
+    this.destroying ??= this.release(keep);
     return this.destroying;
   }
 
-  private async release(): Promise<void> {
+  private async release(keep: boolean): Promise<void> {
     this.wanted = false;
     this.calls.destroy();
     this.offNetwork();
@@ -215,9 +220,9 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     await this.loading?.catch(() => undefined);
     this.connection.stop();
     this.uploads.destroy();
-    for (const { handle } of this.open.values()) await handle.close();
+    for (const { handle } of this.open.values()) await handle.close({ keep });
     this.open.clear();
-    this.local?.outbox.destroy();
+    this.local?.outbox.destroy({ keep });
     await this.local?.userDoc.destroy();
     this.connection.destroy();
     this.tabs?.close();
@@ -235,9 +240,10 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   async logout(options: { keepLocalData?: boolean } = {}): Promise<void> {
     await this.session.logout();
     this.tabs?.signal('signedOut');
-    this.emit('signedOut', 'here');
     const known = this.conversations.list().map((c) => c.id);
-    await this.destroy();
+    const released = this.releaseOnce(options.keepLocalData === true);
+    this.emit('signedOut', 'here');
+    await released;
     if (options.keepLocalData) return;
     try {
       await Promise.all([forgetLocalData(this.storage, this.userId, known), this.conversations.clear()]);
@@ -361,6 +367,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   /** Opens (or shares) the live document of a conversation. Each call needs a `closeConversation`. */
   async openConversation(id: string): Promise<ConversationHandle> {
     const { outbox, prefs } = await this.ready();
+    // A document opened after destroy() or logout() would outlive them (and, after a sign-out, write its cache back).
+    if (this.destroying) throw new ParleyError('CONNECTION_FAILED', 'openConversation: this client was destroyed');
     const entry = this.open.get(id);
     if (entry) {
       entry.refs++;
@@ -387,7 +395,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
 
   async closeConversation(id: string): Promise<void> {
     const entry = this.open.get(id);
-    if (!entry || --entry.refs > 0) return;
+    // While the client is released, release() closes every document, and knows whether to keep their caches.
+    if (!entry || this.destroying || --entry.refs > 0) return;
     this.open.delete(id);
     await entry.handle.close();
   }
@@ -690,8 +699,11 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private async signedOutElsewhere(): Promise<void> {
     if (this.destroying) return;
     this.session.forget();
+    // The tab that signed out deletes the data: writing caches now would leave some behind. Begun
+    // before the event, so that an app which calls destroy() from its handler cannot flush them.
+    const released = this.releaseOnce(false);
     this.emit('signedOut', 'otherTab');
-    await this.destroy();
+    await released;
   }
 
   /** Derives the banner's state from the network signal and the connection (rule SDK-C12). */

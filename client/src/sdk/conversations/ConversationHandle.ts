@@ -189,13 +189,15 @@ export class ConversationHandle extends Emitter<ConversationEvents> {
     if (!this.closed) this.emit('change');
   }
 
-  async close(): Promise<void> {
+  /** `keep` false: the device data is being deleted (sign-out), so the pending history save is dropped. */
+  async close({ keep = true }: { keep?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.setTyping(false);
     this.closed = true;
     if (this.cacheTimer !== null) {
       this.host.clock.clearTimeout(this.cacheTimer);
-      await this.saveCache();
+      this.cacheTimer = null;
+      if (keep) await this.saveCache();
     }
     await this.synced.destroy();
     this.removeAllListeners();

@@ -205,12 +205,14 @@ export class Outbox {
     if (changed) this.scheduleSave();
   }
 
-  destroy(): void {
+  /** `keep` false: the device data is being deleted, so a pending save is dropped. */
+  destroy({ keep = true }: { keep?: boolean } = {}): void {
     if (this.retryTimer !== null) this.deps.clock.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     if (this.saveTimer !== null) {
       this.deps.clock.clearTimeout(this.saveTimer);
-      void this.save();
+      this.saveTimer = null;
+      if (keep) void this.save();
     }
   }
 
