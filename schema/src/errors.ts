@@ -28,7 +28,7 @@ export const ERROR_CODES = {
   CONFLICT: 409,
   DUPLICATE: 409,
   /** Signalling for a call that has already ended (docs/protocol.md, K7). */
-  CALL_ENDED: 410,
+  CALL_ENDED: 409,
   RATE_LIMITED: 429,
   /** More than LIMITS.outboxMaxPending commands wait in a user's outbox: the ones past it are refused (rule O10). */
   OUTBOX_FULL: 429,
