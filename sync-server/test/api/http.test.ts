@@ -44,17 +44,22 @@ eachStore('API edge', (getStore, getDatabase) => {
     expect(patch.headers.get('allow')).toBe('POST, GET');
   });
 
-  it('answers a CORS preflight and marks every answer for any origin', async () => {
-    const res = await fetch(`${api.url}/api/me`, {
+  it('answers a CORS preflight from its own origin, and refuses another origin (PARLEY_ALLOWED_ORIGINS is unset)', async () => {
+    const own = new URL(api.url).origin;
+    const preflight = (origin: string) => fetch(`${api.url}/api/me`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization' },
+      headers: { origin, 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization' },
     });
+    const res = await preflight(own);
     expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe(own);
     expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     expect(res.headers.get('access-control-allow-methods')).toMatch(/PATCH/);
+    const foreign = await preflight('https://elsewhere.example');
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     const error = await call(api.url, 'GET', '/me');
-    expect(error.headers.get('access-control-allow-origin')).toBe('*');
+    expect(error.headers.get('access-control-allow-origin')).not.toBe('*');
   });
 
   it('answers 400 BAD_REQUEST for malformed JSON', async () => {
