@@ -25,7 +25,6 @@ describe('calls in the browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    sync = await startTestServer({ config: { jwtSecret: TEST_JWT_SECRET } });
     const bundle = await build({
       entryPoints: [fileURLToPath(new URL('./calls-page.ts', import.meta.url))],
       bundle: true, format: 'esm', platform: 'browser', conditions: ['@parley/source'], write: false,
@@ -38,6 +37,8 @@ describe('calls in the browser', () => {
     signalling = attachSignalling(page, createPeerTokenService(TEST_JWT_SECRET, 600), createLogger('silent'));
     await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
     pageUrl = `http://127.0.0.1:${(page.address() as AddressInfo).port}`;
+    // The page is another origin than the sync-server: it must be allowed for CORS and the /sync upgrade.
+    sync = await startTestServer({ config: { jwtSecret: TEST_JWT_SECRET, allowedOrigins: [pageUrl] } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'],
