@@ -1,7 +1,7 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthResponse, ErrorCode } from '@parley/schema';
-import { freePort, startTestServer, type TestServer } from '../../sync-server/test/harness.ts';
+import { cable, type Cable } from '../../sync-server/test/cable.ts';
+import { startTestServer, type TestServer } from '../../sync-server/test/harness.ts';
 import type { ConnectionState, ParleyClient, ParleyClientConfig } from '../src/sdk/index.ts';
 import { account, client, direct, until } from './helpers.ts';
 
@@ -11,43 +11,11 @@ import { account, client, direct, until } from './helpers.ts';
  * closes every connection and refuses new ones (the listener is gone), `up()`
  * listens again on the same port.
  */
-interface Cable {
-  url: string;
-  up(): Promise<void>;
-  down(): Promise<void>;
-}
-
-async function cable(target: string): Promise<Cable> {
+async function lineTo(target: string): Promise<Cable & { url: string }> {
   const { hostname, port } = new URL(target);
-  const listenPort = await freePort();
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | null = null;
-  const up = () =>
-    new Promise<void>((resolve, reject) => {
-      server = net.createServer((downstream) => {
-        const upstream = net.connect(Number(port), hostname);
-        for (const s of [downstream, upstream]) {
-          sockets.add(s);
-          s.on('error', () => undefined);
-          s.on('close', () => {
-            sockets.delete(s);
-            downstream.destroy();
-            upstream.destroy();
-          });
-        }
-        downstream.pipe(upstream).pipe(downstream);
-      });
-      server.once('error', reject);
-      server.listen(listenPort, '127.0.0.1', () => resolve());
-    });
-  const down = async () => {
-    const s = server;
-    server = null;
-    for (const socket of sockets) socket.destroy();
-    if (s) await new Promise((r) => s.close(r));
-  };
-  await up();
-  return { url: `http://127.0.0.1:${listenPort}`, up, down };
+  const line = await cable(hostname, Number(port));
+  cleanup.push(() => line.close());
+  return { ...line, url: `http://${line.host}:${line.port}` };
 }
 
 let server: TestServer;
@@ -97,7 +65,7 @@ describe('connection states against a real server', () => {
   });
 
   it('SDK-C4, SDK-C5, SDK-C6: a drop reconnects per strategy: connected → reconnecting (attempts fail while the server is away) → connected', async () => {
-    const line = await cable(server.url);
+    const line = await lineTo(server.url);
     const a = await account(server.url, 'alice');
     const w = watched(line.url, a);
     await w.c.connect();
@@ -117,7 +85,7 @@ describe('connection states against a real server', () => {
   });
 
   it('SDK-C3, SDK-C7, SDK-C10: a server that is never there: connecting → reconnecting → failed, with one CONNECTION_FAILED, and it stays failed', async () => {
-    const line = await cable(server.url);
+    const line = await lineTo(server.url);
     await line.down();
     const a = await account(server.url, 'alice');
     const w = watched(line.url, a, { reconnect: { strategy: 'fixed', initialDelay: 30, maxDelay: 30, jitter: 0, maxRetries: 3 } });
@@ -131,7 +99,7 @@ describe('connection states against a real server', () => {
   });
 
   it('SDK-C7, SDK-C8: giving up after a drop is steady even when the server returns; sends wait; connect() starts again with a fresh count', async () => {
-    const line = await cable(server.url);
+    const line = await lineTo(server.url);
     const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
     const w = watched(line.url, a, { reconnect: { strategy: 'fixed', initialDelay: 30, maxDelay: 30, jitter: 0, maxRetries: 2 } });
     await w.c.connect();
@@ -160,7 +128,7 @@ describe('connection states against a real server', () => {
   });
 
   it('SDK-C8: updateAccessToken() in failed connects again, unless disconnect() was called', async () => {
-    const line = await cable(server.url);
+    const line = await lineTo(server.url);
     await line.down();
     const a = await account(server.url, 'alice');
     const once = { reconnect: { strategy: 'fixed' as const, initialDelay: 20, maxDelay: 20, jitter: 0, maxRetries: 1 } };
@@ -184,7 +152,7 @@ describe('connection states against a real server', () => {
   });
 
   it('SDK-C9, SDK-C10: disconnect() from connecting, connected, reconnecting and failed; a socket that opens afterwards is ignored', async () => {
-    const line = await cable(server.url);
+    const line = await lineTo(server.url);
     const a = await account(server.url, 'alice');
 
     const connecting = watched(line.url, a);
