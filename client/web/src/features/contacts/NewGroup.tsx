@@ -4,7 +4,7 @@ import { LIMITS, type User } from '@parley/schema';
 import { useClient } from '../../client/ClientContext.tsx';
 import { displayName } from '../../hooks/useNames.ts';
 import { selectConversation } from '../../stores/ui.ts';
-import { Avatar } from '../../ui/Avatar.tsx';
+import { PeopleToAdd } from './PeopleToAdd.tsx';
 import { usePeopleSearch } from './usePeopleSearch.ts';
 
 /** A group: a name and the people in it, found by username. */
@@ -51,22 +51,7 @@ export function NewGroup({ onDone }: { onDone: () => void }) {
       <div className="search">
         <input type="search" placeholder={t('people.find')} aria-label={t('people.find')} value={query} onChange={(e) => setQuery(e.target.value)} />
       </div>
-      <ul className="people">
-        {(results ?? [])
-          .filter((u) => !picked.some((p) => p.id === u.id))
-          .map((u) => (
-            <li key={u.id}>
-              <button type="button" className="person" data-username={u.username} aria-label={t('group.add', { name: displayName(u) })} onClick={() => setPicked((p) => [...p, u])}>
-                <Avatar id={u.id} name={displayName(u)} size={32} imageUrl={u.avatarUrl} />
-                <span className="person-text">
-                  <strong>{displayName(u)}</strong>
-                  <span className="muted">@{u.username}</span>
-                </span>
-                <span className="person-action">+</span>
-              </button>
-            </li>
-          ))}
-      </ul>
+      <PeopleToAdd people={results} exclude={(id) => picked.some((p) => p.id === id)} onPick={(u) => setPicked((p) => [...p, u])} />
       {error && (
         <p className="form-error" role="alert">
           {error}

@@ -11,6 +11,7 @@ import { useMe } from '../../stores/session.ts';
 import { closeDetails, selectConversation } from '../../stores/ui.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { IconButton } from '../../ui/IconButton.tsx';
+import { PeopleToAdd } from '../contacts/PeopleToAdd.tsx';
 import { usePeopleSearch } from '../contacts/usePeopleSearch.ts';
 import { conversationName } from '../conversations/names.ts';
 import { SearchResults } from '../search/SearchResults.tsx';
@@ -140,22 +141,7 @@ export function DetailsPane({ conversation }: { conversation: ConversationView }
                       {t('people.cancel')}
                     </button>
                   </div>
-                  <ul className="people">
-                    {(results ?? [])
-                      .filter((u) => !detail?.members.some((m) => m.id === u.id))
-                      .map((u) => (
-                        <li key={u.id}>
-                          <button className="person" data-username={u.username} aria-label={t('group.add', { name: displayName(u) })} onClick={() => void run(() => client.addMembers(conversation.id, [u.id]))}>
-                            <Avatar id={u.id} name={displayName(u)} size={32} imageUrl={u.avatarUrl} />
-                            <span className="person-text">
-                              <strong>{displayName(u)}</strong>
-                              <span className="muted">@{u.username}</span>
-                            </span>
-                            <span className="person-action">+</span>
-                          </button>
-                        </li>
-                      ))}
-                  </ul>
+                  <PeopleToAdd people={results} exclude={(id) => detail?.members.some((m) => m.id === id) ?? false} onPick={(u) => void run(() => client.addMembers(conversation.id, [u.id]))} />
                 </div>
               ) : (
                 <button className="link add-link" onClick={() => setAdding(true)}>
