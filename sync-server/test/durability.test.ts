@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { conversationParts, epochState, windowMessages, type AuthResponse, type HistoryPage, type Message } from '@parley/schema';
-import { createTestDatabase, testDialects, type TestDatabase } from '@parley/schema/db/testing';
+import { testDialects } from '@parley/schema/db/testing';
 import { openStore } from '@parley/schema/db';
-import { freePort, spawnServer, type ChildServer } from './harness.ts';
-import { api, connect, directConversation, register, reopenIfStale, waitFor, type SyncClient } from './clients.ts';
+import { childServerPerTest } from './restarts.ts';
+import { api, connect, reopenIfStale, waitFor, type SyncClient } from './clients.ts';
 
 /**
  * P1–P3, E1–E3 against the real process: stores, SIGTERM and SIGKILL in the
@@ -28,27 +28,13 @@ const rawIds = (client: SyncClient, conversationId: string) =>
 
 for (const dialect of testDialects()) {
   describe(`durability [${dialect}]`, () => {
-    let database: TestDatabase | null = null;
-    let child: ChildServer | null = null;
-    const clients: SyncClient[] = [];
-
-    afterEach(async () => {
-      clients.splice(0).forEach((c) => c.destroy());
-      await child?.kill('SIGKILL');
-      child = null;
-      await database?.drop();
-      database = null;
-    });
+    const server = childServerPerTest(dialect);
+    const clients = server.clients;
 
     async function setup(env: Record<string, string> = {}) {
-      database = await createTestDatabase(dialect);
-      const port = await freePort();
-      child = await spawnServer({ database, port, env });
-      const alice = await register(child.url, 'alice');
-      const bob = await register(child.url, 'bob');
-      const conversationId = await directConversation(child.url, alice, bob);
-      const a = await connect(child.wsUrl, alice);
-      const b = await connect(child.wsUrl, bob);
+      const { port, alice, bob, conversationId } = await server.start(env);
+      const a = await connect(server.child.wsUrl, alice);
+      const b = await connect(server.child.wsUrl, bob);
       clients.push(a, b);
       await a.open(conversationId);
       await b.open(conversationId);
@@ -56,7 +42,7 @@ for (const dialect of testDialects()) {
     }
 
     async function restart(port: number, env: Record<string, string>) {
-      child = await spawnServer({ database: database!, port, env });
+      await server.restart(port, env);
     }
 
     /** Waits until every command has a result and both replicas match a fresh one exactly. */
@@ -67,7 +53,7 @@ for (const dialect of testDialects()) {
         const done = new Set(a.results().map((r) => r.id));
         return ids.every((id) => done.has(id));
       }, 60_000, 'every command answered');
-      const fresh = await connect(child!.wsUrl, alice);
+      const fresh = await connect(server.child.wsUrl, alice);
       clients.push(fresh);
       await fresh.open(conversationId);
       const epoch = epochState(fresh.conversations.get(conversationId)!.doc).epoch;
@@ -94,9 +80,9 @@ for (const dialect of testDialects()) {
       const sent = Array.from({ length: 100 }, (_, i) => s.a.send(s.conversationId, `m${i}`));
       await waitFor(() => s.a.results().length === 100, 30_000, 'results');
       await new Promise((r) => setTimeout(r, 1500));
-      await child!.kill('SIGKILL');
+      await server.child.kill('SIGKILL');
       await restart(s.port, s.env);
-      const items = await history(child!.url, s.bob.token, s.conversationId);
+      const items = await history(server.child.url, s.bob.token, s.conversationId);
       expect(items.filter((m) => m.kind === 'text').map((m) => m.id)).toEqual(sent.map((c) => c.messageId));
       await converge(sent.map((c) => c.id), s.a, s.b, s.alice, s.conversationId);
     });
@@ -108,13 +94,13 @@ for (const dialect of testDialects()) {
         await waitFor(() => s.a.results().length + s.b.results().length >= 60, 30_000, 'part of the burst');
         const acknowledged = [...s.a.results(), ...s.b.results()].filter((r) => r.status === 'sent').map((r) => r.id);
         const epochBefore = epochState(s.a.conversations.get(s.conversationId)!.doc).epoch;
-        const code = await child!.kill(signal);
+        const code = await server.child.kill(signal);
         if (signal === 'SIGTERM') expect(code).toBe(0);
         await restart(s.port, s.env);
 
         const fresh = await converge(sent.filter((_, i) => i % 2 === 0).map((c) => c.id), s.a, s.b, s.alice, s.conversationId);
         await waitFor(() => new Set(s.b.results().map((r) => r.id)).size >= 200, 30_000, "bob's results");
-        const items = await history(child!.url, s.bob.token, s.conversationId);
+        const items = await history(server.child.url, s.bob.token, s.conversationId);
         const texts = items.filter((m) => m.kind === 'text').map((m) => m.id);
         expect(new Set(texts).size).toBe(texts.length);
         expect(new Set(texts)).toEqual(new Set(sent.map((c) => c.messageId)));
@@ -131,9 +117,9 @@ for (const dialect of testDialects()) {
       const s = await setup({ PARLEY_STORE_DEBOUNCE_MS: '100' });
       const first = Array.from({ length: 30 }, (_, i) => s.a.send(s.conversationId, `before ${i}`));
       await waitFor(() => s.a.results().length === 30 && s.b.messages(s.conversationId).length === 31, 30_000, 'first batch');
-      await child!.kill('SIGKILL');
+      await server.child.kill('SIGKILL');
       // The index keeps the messages; the documents' stored state is gone.
-      const store = await openStore({ databaseUrl: database!.databaseUrl, dataDir: database!.dataDir });
+      const store = await openStore({ databaseUrl: server.database.databaseUrl, dataDir: server.database.dataDir });
       const before = await store.db.selectFrom('conversations').select('epoch').where('id', '=', s.conversationId).executeTakeFirstOrThrow();
       await store.db.deleteFrom('document_updates').execute();
       await store.db.deleteFrom('documents').where('name', 'like', 'conversation:%').execute();

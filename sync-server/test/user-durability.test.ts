@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyValue, latestByKey, userParts, type AuthResponse } from '@parley/schema';
-import { createTestDatabase, testDialects, type TestDatabase } from '@parley/schema/db/testing';
-import { freePort, spawnServer, type ChildServer } from './harness.ts';
-import { connect, directConversation, register, waitFor, type SyncClient } from './clients.ts';
+import { testDialects } from '@parley/schema/db/testing';
+import { childServerPerTest } from './restarts.ts';
+import { connect, waitFor, type SyncClient } from './clients.ts';
 
 /**
  * P4 and O4 against the real process killed with SIGKILL: a user document's
@@ -20,38 +20,21 @@ function resultCounts(client: SyncClient): Map<string, number> {
 
 for (const dialect of testDialects()) {
   describe(`user document durability [${dialect}]`, () => {
-    let database: TestDatabase | null = null;
-    let child: ChildServer | null = null;
-    const clients: SyncClient[] = [];
-
-    afterEach(async () => {
-      clients.splice(0).forEach((c) => c.destroy());
-      await child?.kill('SIGKILL');
-      child = null;
-      await database?.drop();
-      database = null;
-    });
+    const server = childServerPerTest(dialect);
+    const clients = server.clients;
 
     // A paced outbox (O10) and a slow debounce: a snapshot taken mid-backlog holds commands answered after it.
     const env = { PARLEY_STORE_DEBOUNCE_MS: '1000', PARLEY_COMMAND_RATE: '20', PARLEY_COMMAND_BURST: '1' };
 
-    async function setup() {
-      database = await createTestDatabase(dialect);
-      const port = await freePort();
-      child = await spawnServer({ database, port, env });
-      const alice = await register(child.url, 'alice');
-      const bob = await register(child.url, 'bob');
-      const conversationId = await directConversation(child.url, alice, bob);
-      return { port, alice, conversationId };
-    }
+    const setup = () => server.start(env);
 
     async function killAndRestart(port: number) {
-      await child!.kill('SIGKILL');
-      child = await spawnServer({ database: database!, port, env });
+      await server.child.kill('SIGKILL');
+      await server.restart(port, env);
     }
 
     async function fresh(auth: AuthResponse) {
-      const c = await connect(child!.wsUrl, auth);
+      const c = await connect(server.child.wsUrl, auth);
       clients.push(c);
       return c;
     }
@@ -87,10 +70,10 @@ for (const dialect of testDialects()) {
       const answered = a.results().map((r) => r.id);
       // Killed with the client still connected (a last disconnect would store the document at once);
       // the client goes before the restart, so nothing can come back from its copy.
-      await child!.kill('SIGKILL');
+      await server.child.kill('SIGKILL');
       a.destroy();
       clients.splice(clients.indexOf(a), 1);
-      child = await spawnServer({ database: database!, port: s.port, env });
+      await server.restart(s.port, env);
 
       const b = await fresh(s.alice);
       expect(latestByKey(userParts(b.user.doc).drafts).get(s.conversationId)?.text).toBe('half a thought');
