@@ -4,8 +4,10 @@ import type { ParleyClient } from '@parley/client/sdk';
 import { bindClient, createClient } from '../client/createClient.ts';
 import { ClientContext } from '../client/ClientContext.tsx';
 import { useConversations, useConversationView } from '../stores/conversations.ts';
+import { bindCalls } from '../stores/calls.ts';
 import { useSession } from '../stores/session.ts';
 import { useUi } from '../stores/ui.ts';
+import { CallLayer } from './calls/CallLayer.tsx';
 import { ConversationList } from './conversations/ConversationList.tsx';
 import { DetailsPane } from './details/DetailsPane.tsx';
 import { MessagePane } from './messages/MessagePane.tsx';
@@ -21,14 +23,17 @@ export function ChatShell() {
     if (!session) return;
     const c = createClient(session);
     const unbind = bindClient(c);
+    const unbindCalls = bindCalls(c);
     setClient(c);
-    return unbind;
+    return () => (unbindCalls(), unbind());
   }, []);
 
   if (!client) return null;
   return (
     <ClientContext.Provider value={client}>
-      <Shell />
+      <CallLayer>
+        <Shell />
+      </CallLayer>
     </ClientContext.Provider>
   );
 }

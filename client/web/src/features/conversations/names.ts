@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next';
 import type { Message } from '@parley/schema';
 import type { ConversationView } from '@parley/client/sdk';
+import { callText } from '../calls/callText.ts';
 
 export type NameOf = (userId: string) => string;
 
@@ -44,6 +45,8 @@ export function preview(c: ConversationView, meId: string, nameOf: NameOf, t: TF
   const message = c.lastMessage;
   if (!message) return { text: t('list.noMessages'), draft: false };
   if (message.kind === 'system') return { text: systemText(message, nameOf, c, t), draft: false };
+  // A call record already reads from this user's side ("Missed voice call").
+  if (message.kind === 'call' && message.system?.call) return { text: callText(message.system.call, meId, t), draft: false };
   const body = message.recalledAt
     ? t('preview.recalled')
     : message.kind === 'text'

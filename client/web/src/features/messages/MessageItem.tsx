@@ -6,6 +6,7 @@ import { clock, dayLabel, fullTime } from '../../i18n/format.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { IconButton } from '../../ui/IconButton.tsx';
 import { DotsIcon, ReplyIcon, SmileIcon } from '../../ui/icons.tsx';
+import { CallRecordLine } from '../calls/CallRecordLine.tsx';
 import { EmojiPicker } from '../composer/EmojiPicker.tsx';
 import { QUICK_REACTIONS } from '../composer/emoji.ts';
 import { Linkified } from './Linkified.tsx';
@@ -72,7 +73,7 @@ export function MessageItem({ message: m, info, handle, nameOf, avatarOf, system
     return (
       <div className="message-item" data-seq={m.seq ?? undefined}>
         {dividers}
-        <div className="system-message">{m.kind === 'call' ? m.text || t('preview.call') : systemText(m)}</div>
+        <div className="system-message">{m.kind === 'call' ? <CallRecordLine message={m} meId={actions.meId} /> : systemText(m)}</div>
       </div>
     );
   }

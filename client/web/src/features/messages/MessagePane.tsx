@@ -12,6 +12,7 @@ import { selectConversation, toggleDetails, useUi } from '../../stores/ui.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { IconButton } from '../../ui/IconButton.tsx';
 import { InfoIcon } from '../../ui/icons.tsx';
+import { CallButtons } from '../calls/CallButtons.tsx';
 import { Composer } from '../composer/Composer.tsx';
 import { conversationName, systemText } from '../conversations/names.ts';
 import { MessageList, type MessageListHandle } from './MessageList.tsx';
@@ -188,6 +189,7 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
           <h2>{name}</h2>
           <span className={typingNames.length ? 'typing-line' : 'muted'}>{subtitle}</span>
         </div>
+        <CallButtons conversation={conversation} />
         <IconButton label={t('pane.details')} onClick={toggleDetails}>
           <InfoIcon />
         </IconButton>
