@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '@parley/schema/db';
+import { callsBench, callsTable, CHROMIUM } from './calls.ts';
 import { cleanupAll, installSignalHandlers } from './cleanup.ts';
 import { closedLoop, openLoop, parleyRig, plainRig, type LoadResult, type ThroughputResult } from './load.ts';
 import { mediaBench, mediaTable } from './media.ts';
@@ -27,6 +28,7 @@ const plan = quick
       open: { samples: 2, medium: 1000, large: 10_000 },
       sdk: { sends: 20, conversations: 50, perConversation: 200, samples: 1 },
       mediaMB: 256,
+      calls: 2,
     }
   : {
       rates: [[1, 15_000], [100, 10_000], [1000, 5000]] as Array<[number, number]>,
@@ -35,6 +37,7 @@ const plan = quick
       open: { samples: 9, medium: 1000, large: 100_000 },
       sdk: { sends: 100, conversations: 50, perConversation: 200, samples: 3 },
       mediaMB: 2048,
+      calls: 5,
     };
 
 const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
@@ -113,6 +116,12 @@ async function main() {
   const media = await mediaBench({ sizeMB: plan.mediaMB });
   record.raw.media = media;
   add(mediaTable(media));
+
+  log(`calls: ${plan.calls} video calls through the web app in Chromium`);
+  const calls = await callsBench({ calls: plan.calls });
+  record.raw.calls = calls;
+  if (calls) add(callsTable(calls));
+  else record.skipped.push(`calls: no Chromium at ${CHROMIUM}; calls figures missing`);
 }
 
 function latencyTable(floor: LoadResult[], ladders: Partial<Record<Dialect, LoadResult[]>>): Table {
