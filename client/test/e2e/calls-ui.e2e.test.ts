@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthResponse, Message } from '@parley/schema';
 import { api, directConversation } from '../../../sync-server/test/clients.ts';
 import { launchBrowser } from './browser.ts';
-import { callView, FAKE_MEDIA_ARGS, firstFrameAt, frames, incomingDialog, mediaStats, now, openAs, openChat, PASSWORD, placeCall, remoteTracks, type Person } from './calls-ui.ts';
+import { callView, CAMERA_BLOCKED, FAKE_MEDIA_ARGS, firstFrameAt, frames, incomingDialog, mediaStats, now, openAs, openChat, PASSWORD, placeCall, remoteTracks, type Person } from './calls-ui.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 /**
@@ -171,5 +171,19 @@ describe('calls in the web app', () => {
     for (const page of [a, b]) await expect.poll(() => callView(page).count()).toBe(0);
     await expect.poll(async () => (await serverRecords()).length).toBe(5);
     await b2.context().close();
+  });
+
+  it('a refused camera says so and offers the call as voice, which then rings as a voice call', async () => {
+    const blocked = (await openAs(browser, system.url, people.bob, { before: CAMERA_BLOCKED })).page;
+    await openChat(blocked, people.alice.displayName);
+    await placeCall(blocked, true);
+    const alert = blocked.getByRole('alert').filter({ hasText: 'may not use your camera or microphone' });
+    await alert.waitFor();
+    expect(await callView(blocked).count()).toBe(0);
+    await alert.getByRole('button', { name: 'Call with voice only' }).click();
+    await incomingDialog(a).getByText('Incoming voice call…').waitFor();
+    await incomingDialog(a).getByRole('button', { name: 'Decline' }).click();
+    await expect.poll(() => callView(blocked).count()).toBe(0);
+    await blocked.context().close();
   });
 });

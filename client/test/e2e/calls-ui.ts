@@ -13,6 +13,13 @@ export const FAKE_MEDIA_ARGS = ['--use-fake-device-for-media-stream', '--use-fak
 
 export const PASSWORD = 'correct horse battery';
 
+/** The browser answers as when the user has blocked the camera for the site: video refused, the microphone still allowed. */
+export const CAMERA_BLOCKED = `
+  const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) =>
+    constraints && constraints.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : real(constraints);
+`;
+
 export interface Person {
   username: string;
   displayName: string;
@@ -59,9 +66,10 @@ const PROBE = `
   watch();
 `;
 
-export async function openAs(browser: Browser, url: string, who: Person, viewport = { width: 1280, height: 800 }): Promise<CallPage> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'en-US' });
-  await context.addInitScript({ content: PROBE });
+/** `before`: more script to run in the page before the app (the permissions test refuses the camera there). */
+export async function openAs(browser: Browser, url: string, who: Person, options: { before?: string } = {}): Promise<CallPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' });
+  await context.addInitScript({ content: PROBE + (options.before ?? '') });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const wire: Wire = { sync: 0, peer: 0 };

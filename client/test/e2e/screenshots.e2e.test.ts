@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ParleyClient } from '@parley/client/sdk';
 import { launchBrowser } from './browser.ts';
+import { callView, FAKE_MEDIA_ARGS, incomingDialog, placeCall } from './calls-ui.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 
 /**
@@ -28,7 +29,7 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
   beforeAll(async () => {
     fs.mkdirSync(out, { recursive: true });
     system = await startSystem();
-    browser = await launchBrowser();
+    browser = await launchBrowser(FAKE_MEDIA_ARGS);
     const auth = Object.fromEntries(await Promise.all(Object.entries(users).map(async ([k, u]) => [k, await ParleyClient.register(system.url, { ...u, password })] as const)));
     // A little history, written by the people themselves through the SDK.
     const clients: Record<string, ParleyClient> = {};
@@ -94,4 +95,55 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
       await p.context().close();
     });
   }
+
+  it('calls, en: incoming dialog, call view, minimised bar and call records at desktop and phone width', async () => {
+    const signIn = async (who: { username: string }, width: number, height: number) => {
+      const p = await page('en-US', width, height);
+      await p.goto(system.url);
+      await p.getByLabel('Username').fill(who.username);
+      await p.getByLabel('Password').fill(password);
+      await p.getByRole('button', { name: 'Sign in', exact: true }).click();
+      return p;
+    };
+    const shot = (p: Page, name: string) => p.waitForTimeout(400).then(() => p.screenshot({ path: path.join(out, `${name}.en.png`) }));
+    const sam = await signIn(users.sam, 1280, 800);
+    const mei = await signIn(users.mei, 1280, 800);
+    await sam.locator('.conversation', { hasText: 'Mei Chen' }).click();
+    await mei.locator('.conversation', { hasText: 'Sam Rivera' }).click();
+
+    await placeCall(sam, true);
+    await incomingDialog(mei).waitFor();
+    await shot(mei, 'desktop-call-incoming');
+    await incomingDialog(mei).getByRole('button', { name: 'Accept with video' }).click();
+    await callView(sam).locator('.call-status', { hasText: /^0:0\d$/ }).waitFor({ timeout: 20_000 });
+    await callView(mei).getByRole('button', { name: 'Mute microphone' }).click();
+    await callView(sam).getByText('Mei Chen muted their microphone').waitFor();
+    await sam.waitForTimeout(1500);
+    await shot(sam, 'desktop-call');
+    await callView(sam).getByRole('button', { name: 'Minimise call' }).click();
+    await sam.locator('.conversation', { hasText: 'Design review' }).click();
+    await shot(sam, 'desktop-call-bar');
+
+    await sam.setViewportSize({ width: 390, height: 844 });
+    await shot(sam, 'phone-call-bar');
+    await sam.getByRole('button', { name: 'Return to the call with Mei Chen' }).click();
+    await shot(sam, 'phone-call');
+    await callView(sam).getByRole('button', { name: 'Hang up' }).click();
+    await sam.locator('.call-record').first().waitFor();
+
+    await mei.setViewportSize({ width: 390, height: 844 });
+    await placeCall(sam, false);
+    await incomingDialog(mei).waitFor();
+    await shot(mei, 'phone-call-incoming');
+    await incomingDialog(mei).getByRole('button', { name: 'Decline' }).click();
+    await sam.locator('.call-record[data-outcome="declined"]').waitFor();
+    await placeCall(sam, true);
+    await incomingDialog(mei).waitFor();
+    await callView(sam).getByRole('button', { name: 'Hang up' }).click();
+    await mei.locator('.call-record[data-outcome="cancelled"]').waitFor();
+    await shot(mei, 'phone-call-records');
+    await sam.setViewportSize({ width: 1280, height: 800 });
+    await shot(sam, 'desktop-call-records');
+    for (const p of [sam, mei]) await p.context().close();
+  });
 });

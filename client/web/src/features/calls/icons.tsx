@@ -47,18 +47,20 @@ export const DevicesIcon = () => (
     <circle cx="8" cy="17" r="2" />
   </svg>
 );
-/** An arrow on a handset: the call went out (up-right) or came in (down-left). */
+/** A call record's icon: a camera or a handset; an arrow on the handset says which way the call went. */
 export const CallRecordIcon = ({ video, outgoing }: { video: boolean; outgoing: boolean }) => (
   <svg {...base} width={16} height={16}>
     {video ? (
       <>
-        <rect x="2.5" y="7" width="12" height="10.5" rx="2.5" />
-        <path d="M14.5 11l5-3v9l-5-3" />
+        <rect x="2.5" y="6.5" width="13" height="11" rx="2.5" />
+        <path d="M15.5 10.5l5-3v9l-5-3" />
       </>
     ) : (
-      <path d={HANDSET} />
+      <>
+        <path d={HANDSET} />
+        <path d={outgoing ? 'M16 3h5v5M21 3l-5 5' : 'M21 3l-5 5M16 4v4h4'} />
+      </>
     )}
-    <path d={outgoing ? 'M16 3h5v5M21 3l-5 5' : 'M21 3l-5 5M16 4v4h4'} />
   </svg>
 );
 export const SignalIcon = ({ bars }: { bars: number }) => (
