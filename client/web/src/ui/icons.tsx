@@ -1,5 +1,6 @@
 /** Line icons, 20 px, drawn in currentColor; always inside a labelled control. */
-const base = { viewBox: '0 0 24 24', width: 20, height: 20, 'aria-hidden': true, fill: 'none', stroke: 'currentColor', strokeWidth: 2, strokeLinecap: 'round', strokeLinejoin: 'round' } as const;
+export const iconBase = { viewBox: '0 0 24 24', width: 20, height: 20, 'aria-hidden': true, fill: 'none', stroke: 'currentColor', strokeWidth: 2, strokeLinecap: 'round', strokeLinejoin: 'round' } as const;
+const base = iconBase;
 
 export const PencilIcon = () => (
   <svg {...base}>

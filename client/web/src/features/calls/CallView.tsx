@@ -25,9 +25,13 @@ export function CallView({ call }: { call: CallInfo }) {
   const [devices, setDevices] = useState(false);
   const showRemoteVideo = call.video && !!remote && !remoteMedia.cameraOff;
   const connected = call.state === 'active' || call.state === 'reconnecting';
+  const minimise = () => useCalls.setState({ expanded: false });
 
   return (
-    <div className={`call-view${call.video ? ' video' : ' voice'}`} role="dialog" aria-modal="true" aria-label={t('calls.with', { name: peer.name })} data-state={call.state}>
+    <div className={`call-view${call.video ? ' video' : ' voice'}`} role="dialog" aria-modal="true" aria-label={t('calls.with', { name: peer.name })} data-state={call.state}
+      // Escape closes the device choice first, then minimises the call (it never hangs up).
+      onKeyDown={(e) => e.key === 'Escape' && (devices ? setDevices(false) : minimise())}
+    >
       <MediaVideo stream={remote} muted={false} className={`call-remote${showRemoteVideo ? '' : ' hidden'}`} label={t('calls.remoteVideo', { name: peer.name })} />
       {!showRemoteVideo && (
         <div className="call-portrait">
@@ -48,7 +52,7 @@ export function CallView({ call }: { call: CallInfo }) {
             {quality.level !== 'good' && <span>{t(`calls.quality.${quality.level}`)}</span>}
           </span>
         )}
-        <button type="button" className="call-round small ghost" aria-label={t('calls.minimise')} title={t('calls.minimise')} onClick={() => useCalls.setState({ expanded: false })}>
+        <button type="button" className="call-round small ghost" aria-label={t('calls.minimise')} title={t('calls.minimise')} onClick={minimise}>
           <MinimiseIcon />
         </button>
       </header>
@@ -81,7 +85,7 @@ export function CallView({ call }: { call: CallInfo }) {
 
       {devices && <DevicePicker video={call.video} onClose={() => setDevices(false)} />}
       <div className="call-controls" role="toolbar" aria-label={t('calls.controls')}>
-        <MuteButton />
+        <MuteButton autoFocus />
         {call.video && <CameraButton />}
         <button type="button" className="call-round" aria-label={t('calls.devices.title')} title={t('calls.devices.title')} aria-expanded={devices} onClick={() => setDevices((v) => !v)}>
           <DevicesIcon />

@@ -5,13 +5,13 @@ import { hangUp, toggleCamera, toggleMute } from './actions.ts';
 import { HangUpIcon, MicIcon, MicOffIcon, VideoIcon, VideoOffIcon } from './icons.tsx';
 
 /** The buttons the call view and the minimised bar share. */
-export function MuteButton({ small }: { small?: boolean }) {
+export function MuteButton({ small, autoFocus }: { small?: boolean; autoFocus?: boolean }) {
   const { t } = useTranslation();
   const client = useClient();
   const muted = useCalls((s) => s.muted);
   const label = muted ? t('calls.unmute') : t('calls.mute');
   return (
-    <button type="button" className={`call-round${small ? ' small' : ''}${muted ? ' off' : ''}`} aria-label={label} title={label} aria-pressed={muted} onClick={() => toggleMute(client)}>
+    <button type="button" className={`call-round${small ? ' small' : ''}${muted ? ' off' : ''}`} aria-label={label} title={label} aria-pressed={muted} autoFocus={autoFocus} onClick={() => toggleMute(client)}>
       {muted ? <MicOffIcon /> : <MicIcon />}
     </button>
   );

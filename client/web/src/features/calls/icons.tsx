@@ -1,5 +1,6 @@
+import { iconBase as base } from '../../ui/icons.tsx';
+
 /** The call controls' icons, drawn like ui/icons.tsx: 20 px line icons in currentColor. */
-const base = { viewBox: '0 0 24 24', width: 20, height: 20, 'aria-hidden': true, fill: 'none', stroke: 'currentColor', strokeWidth: 2, strokeLinecap: 'round', strokeLinejoin: 'round' } as const;
 
 const HANDSET = 'M5 4h3.5l1.8 4.4-2.3 1.4a11 11 0 0 0 6.2 6.2l1.4-2.3L20 15.5V19a1.5 1.5 0 0 1-1.6 1.5C10.6 20 4 13.4 3.5 5.6A1.5 1.5 0 0 1 5 4z';
 
