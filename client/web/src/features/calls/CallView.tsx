@@ -28,7 +28,12 @@ export function CallView({ call }: { call: CallInfo }) {
   const minimise = () => useCalls.setState({ expanded: false });
 
   return (
-    <div className={`call-view${call.video ? ' video' : ' voice'}`} role="dialog" aria-modal="true" aria-label={t('calls.with', { name: peer.name })} data-state={call.state}
+    <div
+      className={`call-view${call.video ? ' video' : ' voice'}`}
+      role="dialog"
+      aria-modal="true"
+      aria-label={t('calls.with', { name: peer.name })}
+      data-state={call.state}
       // Escape closes the device choice first, then minimises the call (it never hangs up).
       onKeyDown={(e) => e.key === 'Escape' && (devices ? setDevices(false) : minimise())}
     >
