@@ -67,7 +67,10 @@ export function bindCalls(client: ParleyClient): () => void {
     calls.on('quality', (quality) => useCalls.setState({ quality })),
     calls.on('ended', (end) => {
       dropIncoming(end.callId);
-      if (useCalls.getState().current?.id === end.callId) useCalls.setState({ ...idle, ...(end.outcome === 'failed' || end.reason === 'failed' ? { problem: { code: 'CALL_FAILED', message: '' } } : {}) });
+      if (useCalls.getState().current?.id !== end.callId) return;
+      // A refused step already said why (the error event, just before); else a failure or a busy callee is worth a word.
+      const why = end.reason === 'failed' ? 'CALL_FAILED' : end.reason === 'busy' ? 'BUSY' : null;
+      useCalls.setState((s) => ({ ...idle, problem: s.problem ?? (why ? { code: why, message: '' } : null) }));
     }),
     calls.on('error', (error) => {
       // A refused step of a ringing call (it ended meanwhile) is not worth a message; one of the call in progress is.

@@ -14,8 +14,8 @@ export function CallProblemNotice({ problem }: { problem: CallProblem }) {
   const text =
     problem.code === 'MEDIA_DENIED'
       ? t(`calls.problem.${problem.retryVoice ? 'video' : 'voice'}${/denied/i.test(problem.message) ? 'Denied' : 'Missing'}`)
-      : problem.code === 'CALL_FAILED'
-        ? t('calls.problem.failed')
+      : problem.code === 'CALL_FAILED' || problem.code === 'BUSY'
+        ? t(problem.code === 'BUSY' ? 'calls.problem.busy' : 'calls.problem.failed')
         : t('calls.problem.other', { reason: problem.message || problem.code });
   return (
     <div className="call-problem" role="alert">
