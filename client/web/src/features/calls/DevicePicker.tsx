@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useClient } from '../../client/ClientContext.tsx';
+import { useCalls } from '../../stores/calls.ts';
 
 /**
  * Microphone and camera choice during a call: the SDK swaps the tracks
@@ -11,6 +12,9 @@ export function DevicePicker({ video, onClose }: { video: boolean; onClose: () =
   const client = useClient();
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [chosen, setChosen] = useState<{ audioInput?: string; videoInput?: string }>({});
+  // What the call is using now: the devices of the local tracks.
+  const local = useCalls((s) => s.local);
+  const inUse = { audioInput: local?.getAudioTracks()[0]?.getSettings().deviceId, videoInput: local?.getVideoTracks()[0]?.getSettings().deviceId };
   useEffect(() => {
     let live = true;
     void client.calls.listDevices().then((list) => live && setDevices(list), () => undefined);
@@ -25,7 +29,7 @@ export function DevicePicker({ video, onClose }: { video: boolean; onClose: () =
       <label className="call-device">
         <span>{label}</span>
         <select
-          value={chosen[key] ?? ''}
+          value={chosen[key] ?? (options.some((d) => d.deviceId === inUse[key]) ? inUse[key] : '')}
           onChange={(e) => {
             const choice = { [key]: e.target.value };
             setChosen((c) => ({ ...c, ...choice }));
