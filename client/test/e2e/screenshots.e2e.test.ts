@@ -134,6 +134,8 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
     await mei.setViewportSize({ width: 390, height: 844 });
     await placeCall(sam, false);
     await incomingDialog(mei).waitFor();
+    await callView(sam).getByText('Ringing…').waitFor();
+    await shot(sam, 'phone-call-voice');
     await shot(mei, 'phone-call-incoming');
     await incomingDialog(mei).getByRole('button', { name: 'Decline' }).click();
     await sam.locator('.call-record[data-outcome="declined"]').waitFor();

@@ -29,7 +29,7 @@ export function CallView({ call }: { call: CallInfo }) {
 
   return (
     <div
-      className={`call-view${call.video ? ' video' : ' voice'}`}
+      className={`call-view${call.video ? ' video' : ' voice'}${showRemoteVideo ? '' : ' portrait'}`}
       role="dialog"
       aria-modal="true"
       aria-label={t('calls.with', { name: peer.name })}
