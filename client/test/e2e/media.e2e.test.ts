@@ -253,4 +253,19 @@ describe('media in the web app', () => {
     await anaPage.waitForTimeout(300);
     expect(seen).toHaveLength(0);
   });
+
+  it('sets a picture chosen in the new-group form as the group avatar', async () => {
+    const picture = path.join(dir, 'team.png');
+    await sharp({ create: { width: 300, height: 300, channels: 3, background: '#2f855a' } }).png().toFile(picture);
+    await anaPage.getByRole('button', { name: 'New group' }).click();
+    await anaPage.getByLabel('Group name').fill('Trip photos');
+    await anaPage.getByLabel('Choose a group picture').setInputFiles(picture);
+    await anaPage.getByLabel('Find people by username').fill(ben.user.username);
+    await anaPage.getByRole('button', { name: `Add ${ben.user.displayName}` }).click();
+    await anaPage.getByRole('button', { name: 'Create group' }).click();
+    const header = anaPage.getByRole('region', { name: 'Conversation with Trip photos' }).locator('.pane-header .avatar img');
+    await header.waitFor();
+    expect(await header.getAttribute('src')).toMatch(/^\/files\/[0-9a-f]{32}\/thumbnail\?sig=/);
+    await expect.poll(() => header.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
+  });
 });
