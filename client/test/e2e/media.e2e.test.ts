@@ -259,7 +259,7 @@ describe('media in the web app', () => {
     await sharp({ create: { width: 300, height: 300, channels: 3, background: '#2f855a' } }).png().toFile(picture);
     await anaPage.getByRole('button', { name: 'New group' }).click();
     await anaPage.getByLabel('Group name').fill('Trip photos');
-    await anaPage.getByLabel('Choose a group picture').setInputFiles(picture);
+    await anaPage.getByLabel('Group picture', { exact: true }).setInputFiles(picture);
     await anaPage.getByLabel('Find people by username').fill(ben.user.username);
     await anaPage.getByRole('button', { name: `Add ${ben.user.displayName}` }).click();
     await anaPage.getByRole('button', { name: 'Create group' }).click();

@@ -46,7 +46,7 @@ function readSize(buf: Buffer, at: number): { size: number | null; length: numbe
   return { size: allOnes ? null : value, length };
 }
 
-/** The children of [start, end); an unknown size runs to the next segment-level element. */
+/** The children of [start, end); an unknown size runs to the end (a Segment) or to the next segment-level element (a Cluster). */
 function children(buf: Buffer, start: number, end: number): Element[] {
   const out: Element[] = [];
   let at = start;
@@ -56,6 +56,7 @@ function children(buf: Buffer, start: number, end: number): Element[] {
     const dataStart = at + length + size.length;
     let dataEnd: number;
     if (size.size !== null) dataEnd = dataStart + size.size;
+    else if (id === ID.segment) dataEnd = end;
     else {
       dataEnd = dataStart;
       while (dataEnd < end) {

@@ -32,7 +32,7 @@ export function AvatarPicker({ file, onChange }: { file: File | null; onChange: 
         type="file"
         accept="image/*"
         hidden
-        aria-label={t('media.avatarChoose')}
+        aria-label={t('media.avatar')}
         onChange={(e) => {
           const chosen = e.target.files?.[0];
           e.target.value = '';
