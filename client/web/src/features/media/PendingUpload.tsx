@@ -35,11 +35,15 @@ export function PendingUpload({ message: m, upload }: { message: ChatMessage; up
         <span className="upload-figures">
           {state === 'failed'
             ? t('media.failed')
-            : state === 'paused'
-              ? t('media.paused', { percent })
-              : state === 'queued' || state === 'offline'
-                ? t(state === 'offline' ? 'media.offline' : 'media.queued')
-                : t('media.sending', { sent: size(progress.sent), total: size(progress.total), percent })}
+            : state === 'refused'
+              ? t('media.refused', { reason: upload.error?.message ?? '' })
+              : state === 'cancelled'
+                ? t('media.cancelled')
+                : state === 'paused'
+                  ? t('media.paused', { percent })
+                  : state === 'queued' || state === 'offline'
+                    ? t(state === 'offline' ? 'media.offline' : 'media.queued')
+                    : t('media.sending', { sent: size(progress.sent), total: size(progress.total), percent })}
         </span>
       </span>
       <span className="upload-actions">
