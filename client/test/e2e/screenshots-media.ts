@@ -62,7 +62,9 @@ export async function shootMedia(o: { browser: Browser; url: string; out: string
     await meiPane.locator('.message-row:not(.mine) video').waitFor();
     await mei.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('.image-thumb img')].every((i) => i.complete && i.naturalWidth > 0));
     await mei.waitForTimeout(500);
-    await meiPane.getByRole('button', { name: 'Jump to latest' }).click();
+    // The list opens at the first unread message: show the newest ones.
+    const jump = meiPane.getByRole('button', { name: 'Jump to latest' });
+    if (await jump.isVisible()) await jump.click();
     await mei.waitForTimeout(800);
     await shot(mei, 'desktop-media');
     const lightbox = async (image: string, name: string) => {
