@@ -7,6 +7,7 @@ import { ParleyClient } from '@parley/client/sdk';
 import { launchBrowser } from './browser.ts';
 import { callView, FAKE_MEDIA_ARGS, incomingDialog, placeCall } from './calls-ui.ts';
 import { startSystem, type RunningSystem } from './system.ts';
+import { shootMedia } from './screenshots-media.ts';
 
 /**
  * The README's screenshots (docs/screenshots/): the main views at desktop
@@ -26,6 +27,9 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
     ola: { username: `ola_${run}`, displayName: 'Ola Nowak' },
   };
 
+  let directId = '';
+  let sessions: Record<'mei' | 'sam', Awaited<ReturnType<typeof ParleyClient.register>>>;
+
   beforeAll(async () => {
     fs.mkdirSync(out, { recursive: true });
     system = await startSystem();
@@ -36,6 +40,8 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
     const { WebSocket } = await import('ws');
     for (const [k, a] of Object.entries(auth)) clients[k] = new ParleyClient({ serverUrl: system.url, token: a.token, userId: a.user.id, WebSocket: WebSocket as never, storage: 'memory', broadcastChannel: false, logLevel: 'silent' });
     const direct = await clients.sam!.createDirectConversation(auth.mei!.user.id);
+    directId = direct.id;
+    sessions = auth as never;
     const group = await clients.mei!.createGroup('Design review', [auth.sam!.user.id, auth.ola!.user.id]);
     const say = async (who: string, cid: string, text: string) => (await clients[who]!.sendMessage({ conversationId: cid, text })).confirmed;
     await say('sam', direct.id, 'Hi Mei! Did you see the new mockups?');
@@ -148,4 +154,7 @@ describe.skipIf(!process.env.PARLEY_SCREENSHOTS)('screenshots', () => {
     await shot(sam, 'desktop-call-records');
     for (const p of [sam, mei]) await p.context().close();
   });
+  it('media: the tray, an upload, an image, the lightbox, a video and a file card (en)', async () => {
+    await shootMedia({ browser, url: system.url, out, conversationId: directId, sender: sessions.sam, reader: sessions.mei });
+  }, 180_000);
 });

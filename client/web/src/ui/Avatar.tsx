@@ -1,3 +1,6 @@
+import { uploadIdOf } from '@parley/schema';
+import { useSignedLink } from '../features/media/links.ts';
+
 const HUES = [250, 200, 160, 25, 330, 280, 190, 45, 10, 140];
 
 /** Only pictures Parley serves itself or plain https ones; anything else falls back to initials. */
@@ -19,7 +22,10 @@ export function Avatar({ id, name, size = 40, online, imageUrl }: { id: string; 
       .slice(0, 2)
       .map((w) => [...w][0]!.toUpperCase())
       .join('') || '?';
-  const image = safeImage(imageUrl);
+  // A picture uploaded to Parley (`/files/<id>`): <img> cannot send the token, so its thumbnail by signed link.
+  const uploaded = imageUrl && uploadIdOf(imageUrl) ? imageUrl : undefined;
+  const signed = useSignedLink(uploaded).link;
+  const image = uploaded ? (signed?.thumbnailUrl ?? null) : safeImage(imageUrl);
   return (
     <span
       className="avatar"

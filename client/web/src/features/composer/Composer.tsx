@@ -6,6 +6,10 @@ import { useClient } from '../../client/ClientContext.tsx';
 import { IconButton } from '../../ui/IconButton.tsx';
 import { SendIcon, SmileIcon } from '../../ui/icons.tsx';
 import { EmojiPicker } from './EmojiPicker.tsx';
+import { AttachButton, usePicked } from '../media/AttachButton.tsx';
+import { AttachTray } from '../media/AttachTray.tsx';
+import { pickFiles } from '../media/attach.ts';
+import { sendPicked } from '../media/sendPicked.ts';
 
 export interface ComposerProps {
   handle: ConversationHandle | null;
@@ -32,8 +36,9 @@ const COUNTER_FROM = LIMITS.textMaxLength - 500;
  * The draft follows the user to their other tabs and devices.
  */
 export function Composer({ handle, conversationId, blocked, replyTo, editing, nameOf, onCancel, onEditLast, onSent }: ComposerProps) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const client = useClient();
+  const picked = usePicked(conversationId);
   const [text, setText] = useState(() => client.getDraft(conversationId)?.text ?? '');
   const [error, setError] = useState<string | null>(null);
   const [picker, setPicker] = useState(false);
@@ -82,9 +87,14 @@ export function Composer({ handle, conversationId, blocked, replyTo, editing, na
 
   async function send() {
     const body = text.trim();
-    if (!body || over > 0) return;
+    if ((!body && (editing || picked === 0)) || over > 0) return;
     handle?.setTyping(false);
     try {
+      if (!editing && picked > 0) {
+        onSent();
+        await sendPicked(client, conversationId, replyTo?.id);
+        if (!body) return onCancel();
+      }
       if (editing) {
         if (body !== editing.text) await client.editMessage(conversationId, editing.id, body);
         setText(saved.current ?? '');
@@ -160,7 +170,9 @@ export function Composer({ handle, conversationId, blocked, replyTo, editing, na
           </IconButton>
         </div>
       )}
+      {!editing && <AttachTray conversationId={conversationId} />}
       <div className="composer-box">
+        {!editing && <AttachButton conversationId={conversationId} />}
         <div className="emoji-anchor">
           <IconButton label={t('composer.emoji')} aria-expanded={picker} onClick={() => setPicker((v) => !v)}>
             <SmileIcon />
@@ -183,8 +195,14 @@ export function Composer({ handle, conversationId, blocked, replyTo, editing, na
           }}
           onBlur={() => handle?.setTyping(false)}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            // Pasted images and files go to the tray; pasted text stays text.
+            if (editing || e.clipboardData.files.length === 0) return;
+            e.preventDefault();
+            pickFiles(conversationId, e.clipboardData.files, t, i18n.language);
+          }}
         />
-        <button className="send" disabled={!text.trim() || over > 0} aria-label={t('composer.send')} title={t('composer.send')} onClick={() => void send()}>
+        <button className="send" disabled={(!text.trim() && (picked === 0 || !!editing)) || over > 0} aria-label={t('composer.send')} title={t('composer.send')} onClick={() => void send()}>
           <SendIcon />
         </button>
       </div>

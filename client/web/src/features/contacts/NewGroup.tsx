@@ -4,6 +4,7 @@ import { LIMITS, type User } from '@parley/schema';
 import { useClient } from '../../client/ClientContext.tsx';
 import { displayName } from '../../hooks/useNames.ts';
 import { selectConversation } from '../../stores/ui.ts';
+import { AvatarPicker, setGroupAvatar } from '../media/AvatarPicker.tsx';
 import { PeopleToAdd } from './PeopleToAdd.tsx';
 import { usePeopleSearch } from './usePeopleSearch.ts';
 
@@ -17,6 +18,7 @@ export function NewGroup({ onDone }: { onDone: () => void }) {
   const { results } = usePeopleSearch(query);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [avatar, setAvatar] = useState<File | null>(null);
 
   async function create(e: FormEvent) {
     e.preventDefault();
@@ -27,6 +29,8 @@ export function NewGroup({ onDone }: { onDone: () => void }) {
         title.trim(),
         picked.map((u) => u.id),
       );
+      // The picture goes up once the group exists: uploads belong to a conversation its uploader is in.
+      if (avatar) await setGroupAvatar(client, group.id, avatar).catch((err: unknown) => window.alert(t('media.avatarFailed', { reason: err instanceof Error ? err.message : String(err) })));
       selectConversation(group.id);
       onDone();
     } catch (err) {
@@ -37,6 +41,7 @@ export function NewGroup({ onDone }: { onDone: () => void }) {
 
   return (
     <form className="new-group" onSubmit={(e) => void create(e)}>
+      <AvatarPicker file={avatar} onChange={setAvatar} />
       <label className="field">
         {t('group.title')}
         <input autoFocus maxLength={LIMITS.titleMaxLength} value={title} onChange={(e) => setTitle(e.target.value)} />

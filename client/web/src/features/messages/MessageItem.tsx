@@ -10,6 +10,7 @@ import { CallRecordLine } from '../calls/CallRecordLine.tsx';
 import { EmojiPicker } from '../composer/EmojiPicker.tsx';
 import { QUICK_REACTIONS } from '../composer/emoji.ts';
 import { Linkified } from './Linkified.tsx';
+import { isMediaMessage, MediaBody as MediaMessage } from '../media/MediaBody.tsx';
 import type { MessageActions } from './MessagePane.tsx';
 
 export interface RowInfo {
@@ -265,6 +266,7 @@ function Status({ message }: { message: ChatMessage }) {
 
 function MessageBody({ message }: { message: ChatMessage }) {
   const { t } = useTranslation();
+  if (isMediaMessage(message)) return <MediaMessage message={message} />;
   if (message.kind === 'text' || !message.media)
     return (
       <span className="text">

@@ -13,6 +13,7 @@ import { Avatar } from '../../ui/Avatar.tsx';
 import { IconButton } from '../../ui/IconButton.tsx';
 import { InfoIcon } from '../../ui/icons.tsx';
 import { CallButtons } from '../calls/CallButtons.tsx';
+import { MediaLayer } from '../media/MediaLayer.tsx';
 import { Composer } from '../composer/Composer.tsx';
 import { conversationName, systemText } from '../conversations/names.ts';
 import { MessageList, type MessageListHandle } from './MessageList.tsx';
@@ -174,6 +175,7 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
 
   return (
     <section className="pane messages" aria-label={t('pane.with', { name })}>
+      <MediaLayer conversationId={id} messages={messages ?? []} canSend={!blocked}>
       <header className="pane-header">
         <IconButton className="back" label={t('pane.back')} onClick={() => selectConversation(null)}>
           ‹
@@ -235,6 +237,7 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
         }}
         onSent={() => list.current?.scrollToBottom()}
       />
+      </MediaLayer>
     </section>
   );
 }
