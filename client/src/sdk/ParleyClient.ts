@@ -1,5 +1,5 @@
 import {
-  encodeStateless, keyValue, LIMITS, ParleyError, parseStateless, userDocName, userParts,
+  encodeStateless, keyValue, LIMITS, ParleyError, parseStateless, uploadIdOf, userDocName, userParts,
   type AuthResponse, type Command, type ConversationDetail, type ConversationSettings, type ConversationStatus, type ConversationSummary,
   type Draft, type HistoryPage, type InboxEntry, type Role, type SearchHit, type User,
 } from '@parley/schema';
@@ -35,6 +35,13 @@ import { Uploads } from './uploads/Uploads.ts';
 export type { SendInput } from './messages/sendInput.ts';
 export type { SentHandle } from './messages/Sender.ts';
 
+/** A signed link for one media file (`mediaLink`): absolute when `mediaUrl` is set. */
+export interface MediaLink {
+  url: string;
+  thumbnailUrl: string;
+  expiresAt: number;
+}
+
 export interface ContextInput {
   kind: string;
   ref: string;
@@ -61,6 +68,10 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   private readonly storage: ClientStorage;
   private readonly session: Session;
   private readonly rest: RestClient;
+  /** The media-server's own routes (signed links), with the same token and refresh. */
+  private readonly mediaRest: RestClient;
+  /** Per conversation, the media message sent last: the next one waits for its upload (sendFile keeps the user's order). */
+  private readonly lastMedia = new Map<string, Promise<unknown>>();
   private readonly connection: Connection;
   private readonly conversations: ConversationCache;
   private readonly presence: Presence;
@@ -110,13 +121,15 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       tokenChanged: () => this.connection.reauthenticate(),
       renewed: (tokens) => this.emit('tokenRefreshed', tokens),
     });
-    this.rest = new RestClient({
-      apiUrl: this.config.apiUrl,
+    const restOf = (apiUrl: string) => new RestClient({
+      apiUrl,
       fetch: this.config.fetch,
       token: () => this.session.token,
       refresh: () => this.session.refresh(),
       unauthorized: (e) => this.emit('authFailed', e),
     });
+    this.rest = restOf(this.config.apiUrl);
+    this.mediaRest = restOf(this.config.mediaUrl);
     this.connection = new Connection(this.config, () => this.session.token, {
       state: (state) => {
         this.emit('stateChanged', state);
@@ -443,13 +456,38 @@ export class ParleyClient extends Emitter<ParleyEvents> {
    * meanwhile and holds no later text back (SDK-Q1); a type or size the server
    * would refuse throws before any byte is sent.
    */
+  /**
+   * Uploads a file and sends its message. Media messages of one conversation
+   * go out in the order of their sendFile calls: a small file sent after a
+   * large one waits for it (a cancelled or refused one holds nothing back);
+   * text is never held behind them.
+   */
   async sendFile(file: UploadFile, options: UploadOptions & Pick<SendInput, 'replyTo' | 'messageId'>): Promise<{ upload: UploadHandle; sent: SentHandle }> {
     const upload = this.uploads.start(file, options);
+    const before = this.lastMedia.get(options.conversationId) ?? Promise.resolve();
+    const media = before.catch(() => undefined).then(() => upload.result);
+    this.lastMedia.set(options.conversationId, media);
+    void media.catch(() => undefined).finally(() => {
+      if (this.lastMedia.get(options.conversationId) === media) this.lastMedia.delete(options.conversationId);
+    });
     const sent = await this.sendMessage({
-      conversationId: options.conversationId, kind: upload.kind, media: upload.result,
+      conversationId: options.conversationId, kind: upload.kind, media,
       ...(options.replyTo ? { replyTo: options.replyTo } : {}), ...(options.messageId ? { messageId: options.messageId } : {}),
     });
     return { upload, sent };
+  }
+
+  /**
+   * A short-lived signed link for a media URL (`/files/<id>`), for an `<img>` or
+   * `<video>` that cannot send a Bearer header (CONTRACT.md, "Media"): bound to
+   * this user and file, good until `expiresAt` (ms since epoch). The
+   * media-server checks membership on every request either way.
+   */
+  async mediaLink(mediaUrl: string): Promise<MediaLink> {
+    const id = uploadIdOf(mediaUrl)?.id;
+    if (!id) throw new ParleyError('VALIDATION_FAILED', `not a Parley media URL: ${mediaUrl}`);
+    const link = await this.mediaRest.post<MediaLink>(`/files/${id}/link`);
+    return { url: this.config.mediaUrl + link.url, thumbnailUrl: this.config.mediaUrl + link.thumbnailUrl, expiresAt: link.expiresAt };
   }
 
   /**

@@ -3,7 +3,7 @@
  * no DOM beyond what the runtime offers (WebSocket, IndexedDB, BroadcastChannel),
  * each replaceable through the config.
  */
-export { ParleyClient, type SendInput, type SentHandle, type ContextInput } from './ParleyClient.ts';
+export { ParleyClient, type SendInput, type SentHandle, type ContextInput, type MediaLink } from './ParleyClient.ts';
 export { Calls, type CallState, type CallInfo, type IncomingCall, type CallEnd, type CallQuality, type CallEvents, type RemoteMediaState, type DeviceChoice } from './calls/Calls.ts';
 export type { ParleyClientConfig, ResolvedConfig, LogLevel, Logger } from './config.ts';
 export { DEFAULTS } from './config.ts';

@@ -5,20 +5,15 @@ import { capture } from './capture.ts';
 /**
  * Sends the tray's files, each as its own message, in the order picked: the
  * browser measures each first (size, duration, poster), the uploads run side
- * by side (the SDK's concurrency limit), and each message is handed to the
- * outbox once its upload and those of the files before it are done, so a small
- * file picked after a large one does not overtake it.
+ * by side (the SDK's concurrency limit), and the SDK's sendFile hands each
+ * message to the outbox once its upload and those of the files before it are
+ * done, so a small file picked after a large one does not overtake it.
  */
 export async function sendPicked(client: ParleyClient, conversationId: string, replyTo?: string): Promise<void> {
-  let before: Promise<unknown> = Promise.resolve();
   for (const picked of takePicked(conversationId)) {
     try {
       const facts = await capture(picked.file);
-      const upload = client.uploads.start(picked.file, { conversationId, ...facts });
-      // A file before it that was cancelled or refused holds nothing back.
-      const media = before.catch(() => undefined).then(() => upload.result);
-      before = media;
-      const sent = await client.sendMessage({ conversationId, kind: upload.kind, media, ...(replyTo ? { replyTo } : {}) });
+      const { upload, sent } = await client.sendFile(picked.file, { conversationId, ...facts, ...(replyTo ? { replyTo } : {}) });
       trackUpload(sent.messageId, upload, { previewUrl: picked.previewUrl, ...(facts.width ? { width: facts.width, height: facts.height } : {}) });
     } catch (e) {
       // The SDK refused it before any byte (a type or size the tray let through, a poster too large).
