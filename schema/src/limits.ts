@@ -77,10 +77,14 @@ export const LIMITS = {
   awarenessStateMaxBytes: 1024,
   /** Every awareness state of one document together, as JSON (rule B4). */
   awarenessDocumentMaxBytes: 64 * 1024,
-  /** A user document's encoded size (rule B5, `PARLEY_USER_DOC_MAX_BYTES`): well under MySQL's 16 MB packets. */
-  userDocumentMaxBytes: 8 * 1024 * 1024,
+  /**
+   * A user document's encoded size (rule B5, `PARLEY_USER_DOC_MAX_BYTES`). MySQL's
+   * driver sends a snapshot hex-encoded, twice its size, in packets of at most
+   * 16 MB (MariaDB's default max_allowed_packet): 4 MB leaves room for both.
+   */
+  userDocumentMaxBytes: 4 * 1024 * 1024,
   /** One Yjs update a client sends, refused before it is decoded (rule B5, `PARLEY_UPDATE_MAX_BYTES`). */
-  updateMaxBytes: 4 * 1024 * 1024,
+  updateMaxBytes: 2 * 1024 * 1024,
   /** Sockets per address that have not authenticated a document yet (rule B6, `PARLEY_UNAUTHENTICATED_PER_ADDRESS`). */
   unauthenticatedPerAddress: 20,
   /** A socket that has authenticated no document this long after opening is closed (rule B6, `PARLEY_AUTH_DEADLINE_MS`). */

@@ -47,6 +47,12 @@ export interface SyncConfig {
   allowedOrigins: string[];
   /** Registrations per address per hour (`PARLEY_REGISTER_LIMIT`). */
   registrationsPerHour: number;
+  /**
+   * How long a SIGTERM may take to store documents before the process exits
+   * anyway (`PARLEY_SHUTDOWN_TIMEOUT_MS`): a store the database keeps refusing
+   * must not hold the process forever; the update log already holds each change.
+   */
+  shutdownTimeoutMs: number;
   /** Rules B2–B6 (docs/protocol.md, "Bounds"; docs/operations.md): what one socket or document may hold. */
   bounds: BoundsConfig;
   /** Bearer token for `GET /metrics` (`PARLEY_METRICS_TOKEN`); unset, /metrics answers 404. */
@@ -118,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     allowedOrigins: parseOrigins(env.PARLEY_ALLOWED_ORIGINS),
     registrationsPerHour: positiveInt(env.PARLEY_REGISTER_LIMIT, LIMITS.registrationsPerAddressPerHour),
     metricsToken: env.PARLEY_METRICS_TOKEN || undefined,
+    shutdownTimeoutMs: positiveInt(env.PARLEY_SHUTDOWN_TIMEOUT_MS, 20_000),
     ...overrides,
     bounds: { ...loadBounds(env), ...overrides.bounds },
   };

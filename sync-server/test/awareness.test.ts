@@ -29,7 +29,7 @@ it('B4: 60 awareness states of 1 MB are refused; server memory stays flat and a 
   for (let i = 0; i < STATES; i++) attacker.awareness(name, 1000 + i, { typing: true, blob: 'x'.repeat(STATE_BYTES) });
   const peak = await peakRss(server.process.pid!, 2000);
   const grownMb = (peak - before) / 1024 / 1024;
-  console.log(`awareness: rss before ${(before / 1024 / 1024).toFixed(0)} MB, peak ${(peak / 1024 / 1024).toFixed(0)} MB, grown ${grownMb.toFixed(0)} MB`);
+  process.stdout.write(`awareness: rss before ${(before / 1024 / 1024).toFixed(0)} MB, peak ${(peak / 1024 / 1024).toFixed(0)} MB, grown ${grownMb.toFixed(0)} MB\n`);
   // Unbounded, the server holds 60 MB of states and has sent them all to Bob.
   expect(grownMb).toBeLessThan(40);
   expect(await metric(server.url, METRICS_TOKEN, 'parley_awareness_bytes')).toBeLessThan(64 * 1024);
