@@ -107,7 +107,7 @@ eachServer('awareness bounds', (server) => {
     expect(statesOf(conversationId).size).toBeLessThan(40);
     for (const s of sockets) s.close();
   });
-}, { dialects: ['sqlite'], config: { bounds: { awarenessDocumentMaxBytes: 1024 } } as never });
+}, { dialects: ['sqlite'], config: { bounds: { awarenessDocumentMaxBytes: 1024 } } });
 
 async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

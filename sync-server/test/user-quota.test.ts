@@ -86,7 +86,7 @@ eachServer('user-document quota', (server) => {
     const log = await db.selectFrom('document_updates').select(sql<number>`sum(length(data))`.as('bytes')).where('name', '=', name).executeTakeFirst();
     expect((snapshot?.data.byteLength ?? 0) + Number(log?.bytes ?? 0)).toBeLessThanOrEqual(QUOTA);
   }, 60_000);
-}, { config: { bounds: { userDocumentMaxBytes: QUOTA, updateMaxBytes: UPDATE_MAX } } as never });
+}, { config: { bounds: { userDocumentMaxBytes: QUOTA, updateMaxBytes: UPDATE_MAX } } });
 
 /**
  * On MySQL a user document past 16 MB could not be stored (max_allowed_packet),
