@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { Server } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
 import { Redis as RedisClient } from 'ioredis';
@@ -23,6 +24,7 @@ import { SocketGuard } from './sync/sockets.ts';
 import { TokenWatch } from './sync/expiry.ts';
 import { awarenessBytes } from './sync/awareness.ts';
 import { RevokedSessions } from './auth/sessions.ts';
+import { Quarantine } from './documents/quarantine.ts';
 import { clientAddress, trustedProxies } from './http/address.ts';
 import { createApiHandler, memoryLimits } from './http/api.ts';
 import { originAllowed } from './http/origin.ts';
@@ -59,7 +61,8 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const sockets = new SocketGuard(config.bounds, refused, log);
   const tokenWatch = new TokenWatch(refused);
   const proxies = trustedProxies(config.trustedProxies);
-  const hub = new DocumentHub(store.db, measurePersistence(new DocumentPersistence(store), metrics), config.windowSize, log, config.documentIdleMs);
+  const quarantine = new Quarantine(path.join(config.dataDir, 'quarantine'), log, (kind) => metrics.quarantined.inc({ kind }));
+  const hub = new DocumentHub(store.db, measurePersistence(new DocumentPersistence(store), metrics), config.windowSize, log, config.documentIdleMs, quarantine);
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
   const presence = new Presence(store.db, log, bus, config.presenceGraceMs);
@@ -103,8 +106,8 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
 
   const extensions = [
     persistenceExtension(hub, log),
-    parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, calls, sockets, log }),
-    boundsExtension({ bounds: config.bounds, tokens: tokenWatch, refused, log }),
+    parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, calls, sockets, quarantine, log }),
+    boundsExtension({ bounds: config.bounds, sockets, tokens: tokenWatch, refused, log }),
   ];
   if (config.redisUrl) {
     const redis = new URL(config.redisUrl);

@@ -19,6 +19,8 @@ export interface Metrics {
   storeFailures: Counter<'operation'>;
   /** Frames, sockets and updates refused by a bound (rules B2–B6) or a token rule (A5, A6), by reason. */
   refusals: Counter<'reason'>;
+  /** Documents whose stored state could not load as it was and were rebuilt (rule P5). */
+  quarantined: Counter<'kind'>;
 }
 
 export interface MetricSources {
@@ -39,6 +41,7 @@ export function createMetrics(sources: MetricSources): Metrics {
   new Gauge({ name: 'parley_awareness_bytes', help: 'Awareness states held, as JSON bytes', registers: [registry], collect() { this.set(sources.awarenessBytes()); } });
   return {
     registry,
+    quarantined: new Counter({ name: 'parley_documents_quarantined_total', help: 'Documents rebuilt from what is valid, their stored state kept aside', labelNames: ['kind'], registers: [registry] }),
     refusals: new Counter({ name: 'parley_refusals_total', help: 'Frames, sockets and updates refused by a bound or a token rule', labelNames: ['reason'], registers: [registry] }),
     commands: new Counter({ name: 'parley_commands_total', help: 'Commands handled, by type and result', labelNames: ['type', 'status', 'code'], registers: [registry] }),
     commandSeconds: new Histogram({

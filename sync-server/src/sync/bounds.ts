@@ -6,7 +6,7 @@ import { boundAwareness } from './awareness.ts';
 import { TokenWatch, type TokenContext } from './expiry.ts';
 import { Bucket, FRAME, frameHead, SYNC_STEP } from './frames.ts';
 import { DocumentQuota, foreignRootKey } from './quota.ts';
-import { SocketGuard } from './sockets.ts';
+import type { SocketGuard } from './sockets.ts';
 
 /** Hocuspocus closes the document connection with an error's `code` and `reason` when a hook throws it. */
 function refusal(event: { code: number; reason: string }, message: string) {
@@ -20,8 +20,8 @@ function refusal(event: { code: number; reason: string }, message: string) {
  * decoding, a user document keeps to its quota and its root keys, awareness
  * keeps to one bounded state per connection.
  */
-export function boundsExtension(deps: { bounds: BoundsConfig; tokens: TokenWatch; refused: (reason: string) => void; log: Logger }): Extension {
-  const { bounds, tokens, refused, log } = deps;
+export function boundsExtension(deps: { bounds: BoundsConfig; sockets: SocketGuard; tokens: TokenWatch; refused: (reason: string) => void; log: Logger }): Extension {
+  const { bounds, sockets, tokens, refused, log } = deps;
   const quota = new DocumentQuota(bounds.userDocumentMaxBytes);
   const syncRequests = new WeakMap<Connection, Bucket>();
 
@@ -43,8 +43,8 @@ export function boundsExtension(deps: { bounds: BoundsConfig; tokens: TokenWatch
     },
 
     async beforeHandleMessage({ connection, document, update, documentName }) {
-      // A socket being closed (a slow reader) handles nothing more of what it sent.
-      if (connection.webSocket.readyState !== 1) throw refusal(CLOSE.slowReader, 'the socket is closing');
+      // A socket closed as a slow reader handles nothing more of what it sent (a normal close still does).
+      if (sockets.isShed(connection.webSocket)) throw refusal(CLOSE.slowReader, 'the socket was closed as a slow reader');
       const head = frameHead(update);
       if (!head) return;
       if (head.type === FRAME.awareness) {
@@ -57,7 +57,7 @@ export function boundsExtension(deps: { bounds: BoundsConfig; tokens: TokenWatch
         let bucket = syncRequests.get(connection);
         if (!bucket) syncRequests.set(connection, (bucket = new Bucket(bounds.syncRequestBurst, bounds.syncRequestIntervalMs)));
         if (!bucket.take()) {
-          SocketGuard.end(connection.webSocket as never, CLOSE.slowReader);
+          sockets.shed(connection.webSocket);
           throw refuse('sync_throttled', CLOSE.slowReader, 'too many sync requests', documentName);
         }
         return;

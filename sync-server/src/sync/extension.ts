@@ -1,3 +1,4 @@
+import * as Y from 'yjs';
 import type { Extension, Connection } from '@hocuspocus/server';
 import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
 import type { Kysely } from 'kysely';
@@ -14,6 +15,7 @@ import type { Calls } from '../calls/calls.ts';
 import { serverFault } from './outage.ts';
 import type { TokenContext } from './expiry.ts';
 import type { SocketGuard } from './sockets.ts';
+import { dropMalformed, malformedEntries, type Quarantine } from '../documents/quarantine.ts';
 
 export interface SyncContext extends TokenContext {
   /** Set on the server's own direct connections. */
@@ -29,6 +31,7 @@ interface Deps {
   presence: Presence;
   calls: Calls;
   sockets: SocketGuard;
+  quarantine: Quarantine;
   log: Logger;
 }
 
@@ -124,6 +127,12 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
       // Rules P2 and P4: both kinds of document log their updates.
       if (ref) hub.track(document);
       if (ref?.kind === 'user') {
+        // Rule P5: a malformed entry (a `null` in the inbox) would stop every load from here on.
+        const malformed = malformedEntries(document);
+        if (malformed > 0) {
+          await deps.quarantine.keep(documentName, Y.encodeStateAsUpdate(document), `${malformed} malformed key/value entries`);
+          dropMalformed(document);
+        }
         await inbox.rebuild(ref.id, document);
         unwatch.set(documentName, outbox.watch(document, ref.id, () => hub.flush(documentName)));
       }

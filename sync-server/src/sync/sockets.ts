@@ -40,6 +40,8 @@ export class SocketGuard {
   private readonly byRequest = new WeakMap<object, Tracked>();
   private readonly unauthenticated = new Map<string, number>();
   private readonly live = new Set<RawSocket>();
+  /** Sockets closed as slow readers or for too many sync requests: what they still sent is not handled. */
+  private readonly shedSockets = new WeakSet<object>();
 
   constructor(
     private readonly bounds: BoundsConfig,
@@ -76,6 +78,16 @@ export class SocketGuard {
     if (!tracked || tracked.authenticated) return;
     this.release(tracked);
     tracked.authenticated = true;
+  }
+
+  /** Closes a socket that asked too much of the server (B2, B3); what it sent meanwhile is dropped. */
+  shed(ws: object) {
+    this.shedSockets.add(ws);
+    SocketGuard.end(ws as RawSocket, CLOSE.slowReader);
+  }
+
+  isShed(ws: object): boolean {
+    return this.shedSockets.has(ws);
   }
 
   /** The most bytes waiting on one socket now (a metric). */
@@ -116,7 +128,7 @@ export class SocketGuard {
         tracked.shed = true;
         this.refused('slow_reader');
         this.log.warn({ address: tracked.address, queued: ws.bufferedAmount }, 'closing a socket that does not read what it is sent');
-        SocketGuard.end(ws, CLOSE.slowReader);
+        this.shed(ws);
         return;
       }
       send(data, ...rest);
