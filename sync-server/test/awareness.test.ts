@@ -2,17 +2,17 @@ import { expect, it } from 'vitest';
 import { conversationDocName } from '@parley/schema';
 import { childServerPerTest } from './restarts.ts';
 import { eachServer } from './harness.ts';
-import { directConversation, register } from './clients.ts';
+import { directConversation, register, waitFor } from './clients.ts';
 import { MESSAGE, metric, peakRss, rawClient, rssOf } from './raw.ts';
 
 /** Issue 11, awareness (rules A4, B4). */
 const METRICS_TOKEN = 'awareness-metrics';
-const STATES = 60;
+const STATES = 100;
 const STATE_BYTES = 1024 * 1024;
 
 const child = childServerPerTest('sqlite');
 
-it('B4: 60 awareness states of 1 MB are refused; server memory stays flat and a new member joins with a small frame', async () => {
+it('B4: 100 awareness states of 1 MB are refused; server memory stays flat and a new member joins with a small frame', async () => {
   const { alice, bob, conversationId } = await child.start({ PARLEY_METRICS_TOKEN: METRICS_TOKEN });
   const server = child.child;
   const name = conversationDocName(conversationId);
@@ -30,8 +30,9 @@ it('B4: 60 awareness states of 1 MB are refused; server memory stays flat and a 
   const peak = await peakRss(server.process.pid!, 2000);
   const grownMb = (peak - before) / 1024 / 1024;
   process.stdout.write(`awareness: rss before ${(before / 1024 / 1024).toFixed(0)} MB, peak ${(peak / 1024 / 1024).toFixed(0)} MB, grown ${grownMb.toFixed(0)} MB\n`);
-  // Unbounded, the server holds 60 MB of states and has sent them all to Bob.
-  expect(grownMb).toBeLessThan(40);
+  // Unbounded, the server holds 100 MB of states and has sent them all to Bob (measured: +83 MB for 60).
+  // What is left here is the garbage of the frames read before the refusal: bounded, not held.
+  expect(grownMb).toBeLessThan(60);
   expect(await metric(server.url, METRICS_TOKEN, 'parley_awareness_bytes')).toBeLessThan(64 * 1024);
   expect(await metric(server.url, METRICS_TOKEN, 'parley_refusals_total', { reason: 'awareness_size' })).toBeGreaterThanOrEqual(1);
 
@@ -58,7 +59,7 @@ eachServer('awareness bounds', (server) => {
     b.auth(name, bob.token);
     await b.authenticated(name);
     b.awareness(name, 500, { typing: true });
-    await waitUntil(() => statesOf(conversationId).get(500)?.typing === true, 'bob typing');
+    await waitFor(() => statesOf(conversationId).get(500)?.typing === true, 10_000, 'bob typing');
 
     const a = await rawClient(server.wsUrl);
     a.auth(name, alice.token);
@@ -67,7 +68,7 @@ eachServer('awareness bounds', (server) => {
     a.awareness(name, 500, { typing: false, user: { id: alice.user.id } }, 5);
     // Alice's own slot, with a forged identity and fields the protocol does not define.
     a.awareness(name, 600, { typing: true, user: { id: bob.user.id, name: 'bob, honestly' }, extra: 'x', __proto__: { polluted: 1 } });
-    await waitUntil(() => statesOf(conversationId).has(600), 'alice typing');
+    await waitFor(() => statesOf(conversationId).has(600), 10_000, 'alice typing');
     // A second id from the same connection: dropped.
     a.awareness(name, 601, { typing: true });
     // An array-shaped state from another of Alice's connections: dropped.
@@ -99,7 +100,7 @@ eachServer('awareness bounds', (server) => {
       s.awareness(name, 2000 + i, { typing: true });
       sockets.push(s);
     }
-    await waitUntil(() => statesOf(conversationId).size > 0, 'states');
+    await waitFor(() => statesOf(conversationId).size > 0, 10_000, 'states');
     await new Promise((r) => setTimeout(r, 300));
     const total = [...statesOf(conversationId).values()].reduce((sum, s) => sum + JSON.stringify(s).length, 0);
     // The test server allows 1 KB per document: a handful of states, not 40.
@@ -109,10 +110,3 @@ eachServer('awareness bounds', (server) => {
   });
 }, { dialects: ['sqlite'], config: { bounds: { awarenessDocumentMaxBytes: 1024 } } });
 
-async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { userDocName, userParts } from '@parley/schema';
 import { childServerPerTest } from './restarts.ts';
+import { waitFor } from './clients.ts';
 import { metric, peakRss, rawClient, rssOf } from './raw.ts';
 
 /**
@@ -13,11 +14,11 @@ import { metric, peakRss, rawClient, rssOf } from './raw.ts';
 const METRICS_TOKEN = 'slow-reader-metrics';
 const DRAFT_BYTES = 1024 * 1024;
 const DRAFTS = 3;
-const REQUESTS = 60;
+const REQUESTS = 100;
 
 const server = childServerPerTest('sqlite');
 
-it('B2, B3: a client that requests its 3 MB user document 60 times and never reads is closed; server memory stays flat', async () => {
+it('B2, B3: a client that requests its 3 MB user document 100 times and never reads is closed; server memory stays flat', async () => {
   const { alice } = await server.start({ PARLEY_METRICS_TOKEN: METRICS_TOKEN });
   const child = server.child;
   const name = userDocName(alice.user.id);
@@ -33,7 +34,7 @@ it('B2, B3: a client that requests its 3 MB user document 60 times and never rea
     writer.update(name, Y.encodeStateAsUpdate(local, before));
   }
   // The server acknowledges each update with a sync status (type 8).
-  await waitUntil(() => writer.received.filter((m) => m.type === 8).length >= DRAFTS, 'drafts stored');
+  await waitFor(() => writer.received.filter((m) => m.type === 8).length >= DRAFTS, 10_000, 'drafts stored');
 
   const attacker = await rawClient(child.wsUrl);
   attacker.auth(name, alice.token);
@@ -44,8 +45,8 @@ it('B2, B3: a client that requests its 3 MB user document 60 times and never rea
   const peak = await peakRss(child.process.pid!, 6000);
   const grownMb = (peak - before) / 1024 / 1024;
   process.stdout.write(`slow reader: rss before ${(before / 1024 / 1024).toFixed(0)} MB, peak ${(peak / 1024 / 1024).toFixed(0)} MB, grown ${grownMb.toFixed(0)} MB\n`);
-  // Unbounded, each of the 60 answers (3 MB) waits in memory: 180 MB.
-  expect(grownMb).toBeLessThan(100);
+  // Unbounded, each of the 100 answers (3 MB) waits in memory (measured: +81 MB for 60).
+  expect(grownMb).toBeLessThan(60);
 
   // The socket was closed by the server; reading again lets the client see it end.
   attacker.ws.resume?.();
@@ -61,10 +62,3 @@ it('B2, B3: a client that requests its 3 MB user document 60 times and never rea
   for (const c of [writer, owner]) c.close();
 }, 120_000);
 
-async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { userDocName, userParts } from '@parley/schema';
 import { testDialects } from '@parley/schema/db/testing';
 import { eachServer } from './harness.ts';
-import { register } from './clients.ts';
+import { register, waitFor } from './clients.ts';
 import { childServerPerTest } from './restarts.ts';
 import { rawClient, type RawClient } from './raw.ts';
 
@@ -45,7 +45,7 @@ eachServer('user-document quota', (server) => {
     // The protocol's own keys still write.
     const again = await opened(server.wsUrl, name, alice.token);
     again.update(name, draft(new Y.Doc(), 'c2', 10));
-    await waitUntil(() => userParts(loaded(name)!).drafts.length === 1, 'draft written');
+    await waitFor(() => userParts(loaded(name)!).drafts.length === 1, 10_000, 'draft written');
     for (const c of [client, again, keeper]) c.close();
   });
 
@@ -70,7 +70,7 @@ eachServer('user-document quota', (server) => {
     for (let i = 0; i < 10 && !refused; i++) {
       const client = await opened(server.wsUrl, name, alice.token);
       client.update(name, draft(local, `d${i}`, 200 * 1024));
-      const outcome = await Promise.race([client.documentClosed(name, 3000).catch(() => ''), waitUntil(() => client.received.some((m) => m.type === 8), 'ack', 3000).then(() => '')]);
+      const outcome = await Promise.race([client.documentClosed(name, 3000).catch(() => ''), waitFor(() => client.received.some((m) => m.type === 8), 3000, 'ack').then(() => '')]);
       if (outcome) refused = outcome;
       else accepted++;
       client.close();
@@ -80,7 +80,7 @@ eachServer('user-document quota', (server) => {
     expect(accepted).toBeLessThanOrEqual(5);
     const document = loaded(name);
     if (document) expect(Y.encodeStateAsUpdate(document).byteLength).toBeLessThanOrEqual(QUOTA);
-    await waitUntil(() => loaded(name) === undefined, 'document unloaded', 20_000);
+    await waitFor(() => loaded(name) === undefined, 20_000, 'document unloaded');
     const db = server.services.store.db;
     const snapshot = await db.selectFrom('documents').select('data').where('name', '=', name).executeTakeFirst();
     const log = await db.selectFrom('document_updates').select(sql<number>`sum(length(data))`.as('bytes')).where('name', '=', name).executeTakeFirst();
@@ -103,7 +103,7 @@ if (testDialects().includes('mysql')) {
     for (let i = 0; i < 12 && !refused; i++) {
       const client = await opened(child.child.wsUrl, name, alice.token);
       client.update(name, draft(local, `d${i}`, 1.5 * 1024 * 1024));
-      refused = await Promise.race([client.documentClosed(name, 5000).catch(() => ''), waitUntil(() => client.received.some((m) => m.type === 8), 'ack', 10_000).then(() => '')]);
+      refused = await Promise.race([client.documentClosed(name, 5000).catch(() => ''), waitFor(() => client.received.some((m) => m.type === 8), 10_000, 'ack').then(() => '')]);
       client.close();
     }
     expect(refused).toBe('PAYLOAD_TOO_LARGE');
@@ -115,15 +115,8 @@ if (testDialects().includes('mysql')) {
     const restarted = await child.restart(Number(new URL(child.child.url).port));
     const reader = await opened(restarted.wsUrl, name, alice.token);
     reader.syncStep1(name);
-    await waitUntil(() => reader.received.some((m) => m.type === 0 && m.bytes > 1024 * 1024), 'the stored document');
+    await waitFor(() => reader.received.some((m) => m.type === 0 && m.bytes > 1024 * 1024), 10_000, 'the stored document');
     reader.close();
   }, 180_000);
 }
 
-async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
