@@ -131,6 +131,9 @@ export function conversationParts(doc: Y.Doc) {
   };
 }
 
+/** The root keys of a user document: an update writing any other is refused (rule B5). */
+export const USER_DOCUMENT_KEYS: ReadonlySet<string> = new Set(['outbox', 'results', 'inbox', 'drafts', 'settings']);
+
 /** Typed views over a user document. */
 export function userParts(doc: Y.Doc) {
   return {

@@ -64,6 +64,31 @@ export const LIMITS = {
   /** Accounts registered per address per hour (PARLEY_REGISTER_LIMIT). */
   registrationsPerAddressPerHour: 10,
   accessTokenTtlSeconds: 60 * 60,
+  /**
+   * Bytes queued to one socket (ws `bufferedAmount`) past which it is closed as a
+   * slow reader (rule B2, `PARLEY_SEND_QUEUE_MAX_BYTES`). Checked before each
+   * send, so one frame larger than this still goes out to a socket that keeps up.
+   */
+  sendQueueMaxBytes: 4 * 1024 * 1024,
+  /** Sync-step-1 requests per document connection: a burst, then one per `syncRequestIntervalMs` (rule B3). */
+  syncRequestBurst: 10,
+  syncRequestIntervalMs: 5000,
+  /** One awareness state, as JSON; the frame carrying it is refused past twice this (rule B4). */
+  awarenessStateMaxBytes: 1024,
+  /** Every awareness state of one document together, as JSON (rule B4). */
+  awarenessDocumentMaxBytes: 64 * 1024,
+  /**
+   * A user document's encoded size (rule B5, `PARLEY_USER_DOC_MAX_BYTES`). MySQL's
+   * driver sends a snapshot hex-encoded, twice its size, in packets of at most
+   * 16 MB (MariaDB's default max_allowed_packet): 4 MB leaves room for both.
+   */
+  userDocumentMaxBytes: 4 * 1024 * 1024,
+  /** One Yjs update a client sends, refused before it is decoded (rule B5, `PARLEY_UPDATE_MAX_BYTES`). */
+  updateMaxBytes: 2 * 1024 * 1024,
+  /** Sockets per address that have not authenticated a document yet (rule B6, `PARLEY_UNAUTHENTICATED_PER_ADDRESS`). */
+  unauthenticatedPerAddress: 20,
+  /** A socket that has authenticated no document this long after opening is closed (rule B6, `PARLEY_AUTH_DEADLINE_MS`). */
+  authDeadlineMs: 10_000,
   refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
 } as const;
 

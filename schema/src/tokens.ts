@@ -8,11 +8,24 @@ import { ParleyError } from './errors.ts';
  * short-lived media links that let `<img>` and `<video>` load a file.
  */
 
-/** Access tokens: HS256 JWTs whose subject is the user id. */
+/**
+ * Access tokens: HS256 JWTs whose subject is the user id. A token issued for a
+ * sign-in carries its session id (`sid`, the refresh-token family), so that a
+ * logout can end the sockets of that session (docs/protocol.md, A6).
+ */
 export interface TokenService {
-  issueAccess(userId: string): Promise<{ token: string; expiresAt: number }>;
+  issueAccess(userId: string, sessionId?: string): Promise<{ token: string; expiresAt: number }>;
   /** The user id of a valid token; throws ParleyError AUTH_FAILED or TOKEN_EXPIRED. */
   verifyAccess(token: string): Promise<string>;
+  /** As verifyAccess, with the claims a socket keeps: when the token expires, and its session. */
+  verifyAccessClaims(token: string): Promise<AccessClaims>;
+}
+
+export interface AccessClaims {
+  userId: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+  sessionId: string | null;
 }
 
 const ISSUER = 'parley';
@@ -20,9 +33,9 @@ const ISSUER = 'parley';
 export function createTokenService(secret: string, ttlSeconds: number): TokenService {
   const key = new TextEncoder().encode(secret);
   return {
-    async issueAccess(userId) {
+    async issueAccess(userId, sessionId) {
       const expiresAt = Date.now() + ttlSeconds * 1000;
-      const token = await new SignJWT({ typ: 'access' })
+      const token = await new SignJWT(sessionId ? { typ: 'access', sid: sessionId } : { typ: 'access' })
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(userId)
         .setIssuer(ISSUER)
@@ -33,6 +46,10 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
     },
     async verifyAccess(token) {
       return (await verify(key, token, 'access')).sub;
+    },
+    async verifyAccessClaims(token) {
+      const payload = await verify(key, token, 'access');
+      return { userId: payload.sub, expiresAt: payload.exp * 1000, sessionId: typeof payload.sid === 'string' ? payload.sid : null };
     },
   };
 }
@@ -99,7 +116,7 @@ export function createPeerTokenService(secret: string, ttlSeconds: number): Peer
 
 const TOKEN_NAMES = { access: 'access token', media: 'media link', peer: 'peer token' } as const;
 
-async function verify(key: Uint8Array, token: string, typ: keyof typeof TOKEN_NAMES): Promise<{ sub: string; fid?: unknown; pid?: unknown }> {
+async function verify(key: Uint8Array, token: string, typ: keyof typeof TOKEN_NAMES): Promise<{ sub: string; exp: number; fid?: unknown; pid?: unknown; sid?: unknown }> {
   if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
     throw new ParleyError('AUTH_FAILED', 'missing or malformed token');
   }
@@ -108,7 +125,7 @@ async function verify(key: Uint8Array, token: string, typ: keyof typeof TOKEN_NA
     const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ['HS256'], requiredClaims: ['exp'] });
     // A media link is not an access token, nor a peer token, nor the reverse.
     if (payload.typ !== typ || typeof payload.sub !== 'string') throw new ParleyError('AUTH_FAILED', `not a ${TOKEN_NAMES[typ]}`);
-    return { sub: payload.sub, fid: payload.fid, pid: payload.pid };
+    return { sub: payload.sub, exp: payload.exp!, fid: payload.fid, pid: payload.pid, sid: payload.sid };
   } catch (error) {
     if (error instanceof ParleyError) throw error;
     if (error instanceof errors.JWTExpired) throw new ParleyError('TOKEN_EXPIRED', `the ${TOKEN_NAMES[typ]} has expired`);

@@ -47,11 +47,54 @@ export interface SyncConfig {
   allowedOrigins: string[];
   /** Registrations per address per hour (`PARLEY_REGISTER_LIMIT`). */
   registrationsPerHour: number;
+  /**
+   * How long a SIGTERM may take to store documents before the process exits
+   * anyway (`PARLEY_SHUTDOWN_TIMEOUT_MS`): a store the database keeps refusing
+   * must not hold the process forever; the update log already holds each change.
+   */
+  shutdownTimeoutMs: number;
+  /** Rules B2–B6 (docs/protocol.md, "Bounds"; docs/operations.md): what one socket or document may hold. */
+  bounds: BoundsConfig;
   /** Bearer token for `GET /metrics` (`PARLEY_METRICS_TOKEN`); unset, /metrics answers 404. */
   metricsToken: string | undefined;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<SyncConfig> = {}): SyncConfig {
+export interface BoundsConfig {
+  /** Bytes queued to a socket before it is closed as a slow reader (`PARLEY_SEND_QUEUE_MAX_BYTES`). */
+  sendQueueMaxBytes: number;
+  /** Sync-step-1 requests per document connection: a burst, then one per interval. */
+  syncRequestBurst: number;
+  syncRequestIntervalMs: number;
+  awarenessStateMaxBytes: number;
+  awarenessDocumentMaxBytes: number;
+  /** A user document's encoded size (`PARLEY_USER_DOC_MAX_BYTES`). */
+  userDocumentMaxBytes: number;
+  /** One client update, refused before decoding (`PARLEY_UPDATE_MAX_BYTES`). */
+  updateMaxBytes: number;
+  /** Sockets per address not yet authenticated (`PARLEY_UNAUTHENTICATED_PER_ADDRESS`). */
+  unauthenticatedPerAddress: number;
+  /** Time a socket has to authenticate its first document (`PARLEY_AUTH_DEADLINE_MS`). */
+  authDeadlineMs: number;
+}
+
+function loadBounds(env: NodeJS.ProcessEnv): BoundsConfig {
+  return {
+    sendQueueMaxBytes: positiveInt(env.PARLEY_SEND_QUEUE_MAX_BYTES, LIMITS.sendQueueMaxBytes),
+    syncRequestBurst: positiveInt(env.PARLEY_SYNC_REQUEST_BURST, LIMITS.syncRequestBurst),
+    syncRequestIntervalMs: positiveInt(env.PARLEY_SYNC_REQUEST_INTERVAL_MS, LIMITS.syncRequestIntervalMs),
+    awarenessStateMaxBytes: positiveInt(env.PARLEY_AWARENESS_STATE_MAX_BYTES, LIMITS.awarenessStateMaxBytes),
+    awarenessDocumentMaxBytes: positiveInt(env.PARLEY_AWARENESS_DOC_MAX_BYTES, LIMITS.awarenessDocumentMaxBytes),
+    userDocumentMaxBytes: positiveInt(env.PARLEY_USER_DOC_MAX_BYTES, LIMITS.userDocumentMaxBytes),
+    updateMaxBytes: positiveInt(env.PARLEY_UPDATE_MAX_BYTES, LIMITS.updateMaxBytes),
+    unauthenticatedPerAddress: positiveInt(env.PARLEY_UNAUTHENTICATED_PER_ADDRESS, LIMITS.unauthenticatedPerAddress),
+    authDeadlineMs: positiveInt(env.PARLEY_AUTH_DEADLINE_MS, LIMITS.authDeadlineMs),
+  };
+}
+
+/** Settings a caller (a test, an embedding) fixes over the environment's. */
+export type ConfigOverrides = Partial<Omit<SyncConfig, 'bounds'>> & { bounds?: Partial<BoundsConfig> };
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): SyncConfig {
   const dataDir = path.resolve(overrides.dataDir ?? env.PARLEY_DATA_DIR ?? './data');
   return {
     dataDir,
@@ -81,7 +124,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     allowedOrigins: parseOrigins(env.PARLEY_ALLOWED_ORIGINS),
     registrationsPerHour: positiveInt(env.PARLEY_REGISTER_LIMIT, LIMITS.registrationsPerAddressPerHour),
     metricsToken: env.PARLEY_METRICS_TOKEN || undefined,
+    shutdownTimeoutMs: positiveInt(env.PARLEY_SHUTDOWN_TIMEOUT_MS, 20_000),
     ...overrides,
+    bounds: { ...loadBounds(env), ...overrides.bounds },
   };
 }
 

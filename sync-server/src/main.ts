@@ -13,6 +13,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: flushing document stores');
+    setTimeout(() => {
+      log.error({ timeoutMs: config.shutdownTimeoutMs }, 'documents still unstored at the shutdown deadline; exiting (their updates are in the log)');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { Server } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
 import { Redis as RedisClient } from 'ioredis';
@@ -18,6 +19,13 @@ import { Calls } from './calls/calls.ts';
 import { createPeerTokenService } from '@parley/schema/tokens';
 import { localBus, redisBus } from './cluster/bus.ts';
 import { parleyExtension, persistenceExtension, type SyncContext } from './sync/extension.ts';
+import { boundsExtension } from './sync/bounds.ts';
+import { SocketGuard } from './sync/sockets.ts';
+import { TokenWatch } from './sync/expiry.ts';
+import { awarenessBytes } from './sync/awareness.ts';
+import { RevokedSessions } from './auth/sessions.ts';
+import { Quarantine } from './documents/quarantine.ts';
+import { clientAddress, trustedProxies } from './http/address.ts';
 import { createApiHandler, memoryLimits } from './http/api.ts';
 import { originAllowed } from './http/origin.ts';
 import { createAttemptLimiter } from './auth/rateLimit.ts';
@@ -40,10 +48,21 @@ const SYNC_PATH = '/sync';
 export async function createSyncServer(config: SyncConfig, options: { log?: Logger; store?: Store } = {}): Promise<SyncServer> {
   const log = options.log ?? createLogger(config.logLevel);
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }));
-  const tokens = accountTokens(createTokenService(config.jwtSecret, config.accessTokenTtlSeconds), store.db);
+  const revoked = new RevokedSessions(config.accessTokenTtlSeconds * 1000);
+  const tokens = accountTokens(createTokenService(config.jwtSecret, config.accessTokenTtlSeconds), store.db, revoked);
   // Read at scrape time, once the server below exists.
-  const metrics = createMetrics({ connections: () => server.hocuspocus.getConnectionsCount(), documents: () => server.hocuspocus.getDocumentsCount() });
-  const hub = new DocumentHub(store.db, measurePersistence(new DocumentPersistence(store), metrics), config.windowSize, log, config.documentIdleMs);
+  const metrics = createMetrics({
+    connections: () => server.hocuspocus.getConnectionsCount(),
+    documents: () => server.hocuspocus.getDocumentsCount(),
+    queuedBytesMax: () => sockets.queuedBytesMax(),
+    awarenessBytes: () => [...server.hocuspocus.documents.values()].reduce((sum, document) => sum + awarenessBytes(document), 0),
+  });
+  const refused = (reason: string) => metrics.refusals.inc({ reason });
+  const sockets = new SocketGuard(config.bounds, refused, log);
+  const tokenWatch = new TokenWatch(refused);
+  const proxies = trustedProxies(config.trustedProxies);
+  const quarantine = new Quarantine(path.join(config.dataDir, 'quarantine'), log, (kind) => metrics.quarantined.inc({ kind }));
+  const hub = new DocumentHub(store.db, measurePersistence(new DocumentPersistence(store), metrics), config.windowSize, log, config.documentIdleMs, quarantine);
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
   const presence = new Presence(store.db, log, bus, config.presenceGraceMs);
@@ -59,7 +78,20 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     ringTimeoutMs: config.callRingTimeoutMs, inviteBurst: config.callInviteBurst, invitesPerMinute: config.callInvitesPerMinute,
   });
   const outbox = new OutboxProcessor(commands, log, config.outboxMaxPending);
-  const services: Services = { config, store, log, tokens, commands, inbox, presence };
+  // Rule A6: a logout ends the session's sockets on every instance, and its tokens at once.
+  const SESSION_REVOKED = 'sessionRevoked';
+  bus.subscribe(SESSION_REVOKED, ({ userId, sessionId }: { userId: unknown; sessionId: unknown }) => {
+    if (typeof userId !== 'string' || typeof sessionId !== 'string') return;
+    revoked.add(userId, sessionId);
+    tokenWatch.revoke(server.hocuspocus, userId, sessionId);
+  });
+  const sessions = {
+    revoke(userId: string, sessionId: string) {
+      revoked.add(userId, sessionId);
+      bus.publish(SESSION_REVOKED, { userId, sessionId });
+    },
+  };
+  const services: Services = { config, store, log, tokens, commands, inbox, presence, sessions };
   // Login and registration limits hold across instances through Redis when it is configured.
   const limitsRedis = config.redisUrl ? new RedisClient(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : undefined;
   limitsRedis?.on('error', (error) => log.warn({ err: error }, 'redis (limits) error'));
@@ -72,7 +104,11 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     : memoryLimits(config.registrationsPerHour);
   const api = createApiHandler(services, { limits, checks: limitsRedis ? { redis: () => limitsRedis.ping() } : {} });
 
-  const extensions = [persistenceExtension(hub, log), parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, calls, log })];
+  const extensions = [
+    persistenceExtension(hub, log),
+    parleyExtension({ db: store.db, tokens, hub, outbox, inbox, presence, calls, sockets, quarantine, log }),
+    boundsExtension({ bounds: config.bounds, sockets, tokens: tokenWatch, refused, log }),
+  ];
   if (config.redisUrl) {
     const redis = new URL(config.redisUrl);
     extensions.push(
@@ -96,6 +132,8 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     maxDebounce: config.storeDebounceMs * 5,
     extensions,
     websocketOptions: { maxPayload: LIMITS.websocketMaxPayloadBytes },
+    // Before authentication a client sends its first sync request and little else (rule B6).
+    maxUnauthenticatedQueueSize: 1024 * 1024,
     async onUpgrade({ request, socket }) {
       const path = new URL(request.url ?? '/', 'http://x').pathname;
       if (path !== SYNC_PATH && path !== `${SYNC_PATH}/`) {
@@ -108,12 +146,18 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         throw null;
       }
+      // Rule B6: an address holds a bounded number of sockets that have not authenticated.
+      if (!sockets.upgrade(request, clientAddress(request, proxies))) {
+        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        throw null;
+      }
     },
     async onRequest({ request, response }) {
       if (await serveMetrics(metrics, config.metricsToken, request, response)) throw null;
       if (await handle(api, request, response, log)) throw null;
     },
   });
+  sockets.install(server.hocuspocus);
   hub.attach(server.hocuspocus);
   hub.attachBus(bus);
   inbox.attach(server.hocuspocus);

@@ -13,6 +13,12 @@ export interface Services {
   commands: CommandExecutor;
   inbox: InboxNotifier;
   presence: PresenceView;
+  sessions: SessionRevoker;
+}
+
+export interface SessionRevoker {
+  /** Rule A6: the session's tokens stop working and its open sockets close, on every instance. */
+  revoke(userId: string, sessionId: string): void;
 }
 
 export interface CommandExecutor {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestDatabase, testDialects, type TestDatabase } from '@parley/schema/db/testing';
 import type { Dialect } from '@parley/schema/db';
-import { loadConfig, type SyncConfig } from '../src/config.ts';
+import { loadConfig, type ConfigOverrides } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { createSyncServer, type SyncServer } from '../src/server.ts';
 import type { Services } from '../src/services.ts';
@@ -25,7 +25,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { dialect?: Dialect; database?: TestDatabase; config?: Partial<SyncConfig> } = {},
+  options: { dialect?: Dialect; database?: TestDatabase; config?: ConfigOverrides } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(options.dialect ?? 'sqlite'));
   const config = loadConfig({ DATABASE_URL: database.databaseUrl }, {
@@ -66,7 +66,7 @@ export async function startTestServer(
 export function eachServer(
   title: string,
   suite: (server: TestServer, dialect: Dialect) => void,
-  options: { dialects?: Dialect[]; config?: Partial<SyncConfig> } = {},
+  options: { dialects?: Dialect[]; config?: ConfigOverrides } = {},
 ): void {
   for (const dialect of options.dialects ?? testDialects()) {
     describe(`${title} [${dialect}]`, () => {

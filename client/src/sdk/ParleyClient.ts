@@ -144,6 +144,8 @@ export class ParleyClient extends Emitter<ParleyEvents> {
       gaveUp: (n) => this.emit('error', new ParleyError('CONNECTION_FAILED', `gave up after ${n} reconnect attempts`)),
       heartbeatSent: (t) => this.emit('heartbeatSent', t),
       heartbeatReceived: (rtt) => this.emit('heartbeatReceived', rtt),
+      // A failed refresh shows when the reconnect's authentication is refused (authFailed).
+      expired: () => void this.session.refresh(),
     });
     this.conversations = new ConversationCache(this.userId, this.storage, () => ({
       inbox: this.local ? plain(this.local.inbox) : new Map(),

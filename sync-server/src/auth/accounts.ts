@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { LIMITS, ParleyError, type AuthResponse, type User } from '@parley/schema';
 import type { Services } from '../services.ts';
 import { credentialsByUsername, insertUser, toUser, userById } from '../index/users.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import { RateLimitedError, type LoginLimits } from './rateLimit.ts';
+import { newSessionId, refreshTokenFor, sessionOf } from './sessions.ts';
 
 /**
  * Accounts: registration, login, refresh-token rotation and logout.
@@ -35,7 +36,7 @@ export async function register({ store, tokens }: Deps, limits: LoginLimits, inp
     created_at: now,
   };
   if (!(await insertUser(store.db, row))) throw new ParleyError('USERNAME_TAKEN', `the username ${input.username} is taken`);
-  return issue({ store, tokens }, toUser(row));
+  return issue({ store, tokens }, toUser(row), newSessionId());
 }
 
 export async function login(
@@ -58,7 +59,7 @@ export async function login(
   await limits.pair.reset(pair);
   const user = await userById(store.db, found.id);
   if (!user) throw new ParleyError('AUTH_FAILED', 'wrong username or password');
-  return issue({ store, tokens }, toUser(user));
+  return issue({ store, tokens }, toUser(user), newSessionId());
 }
 
 /** Rotation: the presented token is revoked and a new pair issued; a revoked, expired or unknown token is refused. */
@@ -80,11 +81,17 @@ export async function refresh({ store, tokens }: Deps, refreshToken: string): Pr
   if (!userId) throw new ParleyError('AUTH_FAILED', 'the refresh token is unknown, expired or already used');
   const user = await userById(store.db, userId);
   if (!user) throw new ParleyError('AUTH_FAILED', 'the account no longer exists');
-  return issue({ store, tokens }, toUser(user));
+  // The new pair stays in the session of the one it replaces (rule A6).
+  return issue({ store, tokens }, toUser(user), sessionOf(refreshToken));
 }
 
-/** Revokes the caller's refresh token; unknown tokens and other users' tokens are ignored (logout is idempotent). */
-export async function logout({ store }: Deps, userId: string, refreshToken: string): Promise<void> {
+/**
+ * Revokes the caller's refresh token and ends the session's open sockets
+ * (rule A6); unknown tokens and other users' tokens are ignored (logout is
+ * idempotent). Only the caller's own sockets are ever closed.
+ */
+export async function logout({ store, sessions }: Deps & Pick<Services, 'sessions'>, userId: string, refreshToken: string): Promise<void> {
+  sessions.revoke(userId, sessionOf(refreshToken));
   await store.db
     .updateTable('refresh_tokens')
     .set({ revoked_at: Date.now() })
@@ -94,9 +101,9 @@ export async function logout({ store }: Deps, userId: string, refreshToken: stri
     .execute();
 }
 
-async function issue({ store, tokens }: Deps, user: User): Promise<AuthResponse> {
+async function issue({ store, tokens }: Deps, user: User, sessionId: string): Promise<AuthResponse> {
   const now = Date.now();
-  const refreshToken = randomBytes(32).toString('base64url');
+  const refreshToken = refreshTokenFor(sessionId);
   await store.db.deleteFrom('refresh_tokens').where('user_id', '=', user.id).where('expires_at', '<', now).execute();
   await store.db
     .insertInto('refresh_tokens')
@@ -108,7 +115,7 @@ async function issue({ store, tokens }: Deps, user: User): Promise<AuthResponse>
       created_at: now,
     })
     .execute();
-  const access = await tokens.issueAccess(user.id);
+  const access = await tokens.issueAccess(user.id, sessionId);
   return { token: access.token, refreshToken, expiresAt: access.expiresAt, user };
 }
 

@@ -9,6 +9,7 @@ import type { Bus } from '../cluster/bus.ts';
 import { loadEntries, loadMeta, loadReads, loadWindow, windowVersions } from '../index/projection.ts';
 import { buildConversation, removeReads, setMeta, setReads, trimWindow, upsertEntries, windowShortfall } from './conversation.ts';
 import type { DocumentPersistence } from './persistence.ts';
+import type { Quarantine } from './quarantine.ts';
 
 /** Changes made by the server itself carry this origin (Hocuspocus treats it as local). */
 export const SERVER_ORIGIN = { source: 'local' as const };
@@ -23,6 +24,15 @@ interface DirectEntry {
 const DROP_TOPIC = 'epochDrop';
 /** How long a peer's announced drop holds opens back, if its release never arrives (it died). */
 const PEER_DROP_MAX_MS = 5000;
+
+function decodes(update: Uint8Array): boolean {
+  try {
+    Y.decodeUpdate(update);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const isRedisOrigin = (origin: unknown) => (origin as { source?: string } | null)?.source === 'redis';
 
@@ -53,6 +63,7 @@ export class DocumentHub implements ConversationWriter {
     private readonly log: Logger,
     /** How long a document the server wrote stays open after its last write. */
     private readonly idleMs: number,
+    private readonly quarantine: Quarantine | null = null,
   ) {}
 
   attach(instance: Hocuspocus) {
@@ -75,10 +86,20 @@ export class DocumentHub implements ConversationWriter {
     });
   }
 
-  /** A user document's stored state, merged into one update. */
+  /**
+   * A user document's stored state, merged into one update. Rule P5: a stored
+   * update that does not decode is kept aside and left out; the rest loads.
+   */
   async loadStored(name: string): Promise<Uint8Array | null> {
     const stored = await this.persistence.load(name);
-    return stored ? Y.mergeUpdates(stored) : null;
+    if (!stored) return null;
+    try {
+      return Y.mergeUpdates(stored);
+    } catch (error) {
+      await this.quarantine?.keep(name, stored, `stored updates do not decode: ${String(error)}`);
+      const valid = stored.filter((update) => decodes(update));
+      return valid.length ? Y.mergeUpdates(valid) : null;
+    }
   }
 
   /** onLoadDocument for `conversation:<id>`. */
@@ -88,7 +109,15 @@ export class DocumentHub implements ConversationWriter {
     const stored = await this.persistence.load(name);
     if (stored) {
       const loaded = new Y.Doc();
-      for (const update of stored) Y.applyUpdate(loaded, update);
+      try {
+        for (const update of stored) Y.applyUpdate(loaded, update);
+      } catch (error) {
+        // Rule P5: what was stored is kept aside; the index holds the conversation, so it is built afresh from it (E1).
+        loaded.destroy();
+        await this.quarantine?.keep(name, stored, `stored updates do not decode: ${String(error)}`);
+        await this.cutOver(document, name, conversationId, Number(row.epoch));
+        return;
+      }
       const expected = await windowVersions(this.db, conversationId, this.windowSize);
       const shortfall = windowShortfall(loaded, expected, Number(row.epoch));
       if (shortfall === null) {

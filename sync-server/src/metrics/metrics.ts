@@ -17,15 +17,32 @@ export interface Metrics {
   commandSeconds: Histogram<'type'>;
   storeSeconds: Histogram<'operation'>;
   storeFailures: Counter<'operation'>;
+  /** Frames, sockets and updates refused by a bound (rules B2–B6) or a token rule (A5, A6), by reason. */
+  refusals: Counter<'reason'>;
+  /** Documents whose stored state could not load as it was and were rebuilt (rule P5). */
+  quarantined: Counter<'kind'>;
 }
 
-export function createMetrics(sources: { connections: () => number; documents: () => number }): Metrics {
+export interface MetricSources {
+  connections: () => number;
+  documents: () => number;
+  /** The most bytes queued to any one socket now. */
+  queuedBytesMax: () => number;
+  /** Awareness states held, as JSON bytes, over every loaded document. */
+  awarenessBytes: () => number;
+}
+
+export function createMetrics(sources: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'parley_' });
   new Gauge({ name: 'parley_connections', help: 'Open sync connections', registers: [registry], collect() { this.set(sources.connections()); } });
   new Gauge({ name: 'parley_documents_loaded', help: 'Documents loaded in memory', registers: [registry], collect() { this.set(sources.documents()); } });
+  new Gauge({ name: 'parley_send_queue_max_bytes', help: 'Most bytes queued to one socket', registers: [registry], collect() { this.set(sources.queuedBytesMax()); } });
+  new Gauge({ name: 'parley_awareness_bytes', help: 'Awareness states held, as JSON bytes', registers: [registry], collect() { this.set(sources.awarenessBytes()); } });
   return {
     registry,
+    quarantined: new Counter({ name: 'parley_documents_quarantined_total', help: 'Documents rebuilt from what is valid, their stored state kept aside', labelNames: ['kind'], registers: [registry] }),
+    refusals: new Counter({ name: 'parley_refusals_total', help: 'Frames, sockets and updates refused by a bound or a token rule', labelNames: ['reason'], registers: [registry] }),
     commands: new Counter({ name: 'parley_commands_total', help: 'Commands handled, by type and result', labelNames: ['type', 'status', 'code'], registers: [registry] }),
     commandSeconds: new Histogram({
       name: 'parley_command_seconds', help: 'Time to execute a command', labelNames: ['type'], registers: [registry],

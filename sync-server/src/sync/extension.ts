@@ -1,9 +1,10 @@
+import * as Y from 'yjs';
 import type { Extension, Connection } from '@hocuspocus/server';
 import { Database as DatabaseExtension } from '@hocuspocus/extension-database';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import { encodeStateless, ParleyError, parseDocName, parseStateless, type DocRef } from '@parley/schema';
-import type { TokenService } from '../auth/tokens.ts';
+import type { AccessClaims, TokenService } from '../auth/tokens.ts';
 import type { Logger } from '../log.ts';
 import type { DocumentHub } from '../documents/hub.ts';
 import type { OutboxProcessor } from '../outbox/processor.ts';
@@ -12,9 +13,11 @@ import type { Presence } from '../presence/presence.ts';
 import { currentMembers } from '../index/members.ts';
 import type { Calls } from '../calls/calls.ts';
 import { serverFault } from './outage.ts';
+import type { TokenContext } from './expiry.ts';
+import type { SocketGuard } from './sockets.ts';
+import { dropMalformed, malformedEntries, type Quarantine } from '../documents/quarantine.ts';
 
-export interface SyncContext {
-  userId: string | null;
+export interface SyncContext extends TokenContext {
   /** Set on the server's own direct connections. */
   server?: boolean;
 }
@@ -27,6 +30,8 @@ interface Deps {
   inbox: Inbox;
   presence: Presence;
   calls: Calls;
+  sockets: SocketGuard;
+  quarantine: Quarantine;
   log: Logger;
 }
 
@@ -76,8 +81,8 @@ export function persistenceExtension(hub: DocumentHub, log: Logger): DatabaseExt
 
 /**
  * The sync edge (docs/protocol.md, A1–A4, D1, R1–R3): who may open which
- * document, read-only conversation documents, outbox watching, identity
- * stamped on awareness, ping and presence.
+ * document, read-only conversation documents, outbox watching, ping and
+ * presence. Awareness and the other bounds are bounds.ts's.
  */
 export function parleyExtension(deps: Deps): Extension<SyncContext> {
   const { db, tokens, hub, outbox, inbox, presence, log } = deps;
@@ -86,9 +91,9 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
   return {
     extensionName: 'parley',
 
-    async onAuthenticate({ token, documentName, connectionConfig }) {
+    async onAuthenticate({ token, documentName, connectionConfig, request }) {
       return coded(log, 'onAuthenticate', documentName, async () => {
-        const userId = await userOf(tokens, token);
+        const { userId, expiresAt, sessionId } = await claimsOf(tokens, token);
         const ref = parseDocName(documentName);
         if (!ref) throw denied('NOT_FOUND', 'no such document');
         await authorize(db, userId, ref);
@@ -96,18 +101,24 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
         if (hub.isDropped(documentName)) throw denied('UNAVAILABLE', 'the document is being reloaded; try again shortly');
         // Rule D1: nobody but the server writes a conversation document.
         if (ref.kind === 'conversation') connectionConfig.readOnly = true;
-        return { userId };
+        deps.sockets.authenticated(request);
+        // Rule A5: the connection lives as long as this token, or a fresh one sent on it.
+        return { userId, expiresAt, sessionId };
       });
     },
 
     /**
      * Rule A1: a fresh token sent on an open connection (the SDK's updateAccessToken)
-     * must be valid and name the same user, or the connection is closed.
+     * must be valid and name the same user, or the connection is closed. A valid
+     * one extends the connection's life to its own expiry (A5).
      */
     async onTokenSync({ token, context, documentName }) {
       await coded(log, 'onTokenSync', documentName, async () => {
-        const userId = await userOf(tokens, token);
-        if (userId !== context.userId) throw denied('FORBIDDEN', 'a token for another user');
+        const claims = await claimsOf(tokens, token);
+        if (claims.userId !== context.userId) throw denied('FORBIDDEN', 'a token for another user');
+        // The connection holds this very object: changed in place, not through hook additions.
+        context.expiresAt = claims.expiresAt;
+        context.sessionId = claims.sessionId;
       });
     },
 
@@ -116,6 +127,12 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
       // Rules P2 and P4: both kinds of document log their updates.
       if (ref) hub.track(document);
       if (ref?.kind === 'user') {
+        // Rule P5: a malformed entry (a `null` in the inbox) would stop every load from here on.
+        const malformed = malformedEntries(document);
+        if (malformed > 0) {
+          await deps.quarantine.keep(documentName, Y.encodeStateAsUpdate(document), `${malformed} malformed key/value entries`);
+          dropMalformed(document);
+        }
         await inbox.rebuild(ref.id, document);
         unwatch.set(documentName, outbox.watch(document, ref.id, () => hub.flush(documentName)));
       }
@@ -135,12 +152,6 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
       if (context?.userId && documentName.startsWith('user:')) presence.disconnected(context.userId);
     },
 
-    async beforeHandleAwareness({ states, context }) {
-      // Rule A4: whoever a client claims to be, its awareness carries its real id.
-      if (!context?.userId) return;
-      for (const state of states.values()) state.user = { ...(state.user ?? {}), id: context.userId };
-    },
-
     async onStateless({ payload, connection, documentName }) {
       if (!documentName.startsWith('user:')) return;
       const message = parseStateless(payload);
@@ -158,10 +169,10 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
   };
 }
 
-/** The user a token names, or a refusal with the token's code; any other failure is the server's own (coded() answers it). */
-async function userOf(tokens: TokenService, token: string): Promise<string> {
+/** The claims of a token, or a refusal with the token's code; any other failure is the server's own (coded() answers it). */
+async function claimsOf(tokens: TokenService, token: string): Promise<AccessClaims> {
   try {
-    return await tokens.verifyAccess(token);
+    return await tokens.verifyAccessClaims(token);
   } catch (error) {
     if (error instanceof ParleyError) throw denied(error.code, error.message);
     throw error;

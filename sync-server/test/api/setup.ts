@@ -37,6 +37,8 @@ export async function startApi(store: Store, dataDir: string, config: Partial<Sy
     store,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     tokens: createTokenService(SECRET, 3600),
+    // No sockets here: a logout has nothing to end.
+    sessions: { revoke: () => undefined },
     commands: {
       async execute(actorId, command): Promise<CommandResult> {
         executed.push({ actorId, command });

@@ -1,5 +1,5 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import { CLOSE, encodeStateless, isErrorCode, ParleyError } from '@parley/schema';
+import { CLOSE, encodeStateless, isErrorCode, isExpiryClose, ParleyError } from '@parley/schema';
 import type * as Y from 'yjs';
 import type { ResolvedConfig } from '../config.ts';
 import type { ConnectionState } from '../events.ts';
@@ -16,6 +16,8 @@ export interface ConnectionHooks {
   gaveUp(attempts: number): void;
   heartbeatSent(t: number): void;
   heartbeatReceived(rtt: number): void;
+  /** The server ended the socket because its token expired (rule SDK-A6): renew it before the reconnect authenticates. */
+  expired(): void;
 }
 
 export interface AttachOptions {
@@ -258,6 +260,8 @@ export class Connection {
     if (this.ws) this.ws.shouldConnect = false;
     const was = this.current;
     if (was !== 'connected' && !this.inFlight) return;
+    // Rule SDK-A6: an expiry close is a cue to refresh, and the usual reconnect follows.
+    if (isExpiryClose(reason)) this.hooks.expired();
     this.inFlight = false;
     this.heartbeat.stop();
     const input: ConnectionInput = { type: 'dropped', retriesLeft: !this.reconnector.exhausted };
