@@ -206,4 +206,39 @@ describe('SDK uploads', () => {
       await bob.destroy();
     }
   });
+  it('client.sendFile keeps the order of media messages while text overtakes them; mediaLink serves an <img> with no header', async () => {
+    const alice = client(world.sync.url, a, { mediaUrl: world.url });
+    const bob = client(world.sync.url, b, { mediaUrl: world.url });
+    try {
+      await Promise.all([alice.connect(), bob.connect()]);
+      await alice.whenSynced();
+      const big = await randomFile(dir, 'order.mp4', 24 * 1024 * 1024, mp4Head());
+      const png = await samplePng(40, 30);
+      const first = await alice.sendFile(fileFrom(big.file), { conversationId });
+      const second = await alice.sendFile({ name: 'after.png', type: 'image/png', size: png.length, data: png }, { conversationId });
+      const text = await alice.sendMessage({ conversationId, text: 'not held behind the video' });
+      await Promise.all([first.sent.confirmed, second.sent.confirmed, text.confirmed]);
+      const view = await bob.openConversation(conversationId);
+      const ids = [text.messageId, first.sent.messageId, second.sent.messageId];
+      const seqs = await until(() => {
+        const byId = new Map(view.messages().map((m) => [m.id, m.seq]));
+        return ids.every((id) => byId.has(id)) ? ids.map((id) => byId.get(id)!) : undefined;
+      }, 'the three messages at the other member');
+      // The text went out while the video was still uploading; the small image waited for the video.
+      expect(seqs[0]).toBeLessThan(seqs[1]!);
+      expect(seqs[1]).toBeLessThan(seqs[2]!);
+
+      const image = view.messages().find((m) => m.id === second.sent.messageId)!;
+      const link = await bob.mediaLink(image.media!.url);
+      expect(link.url.startsWith(world.url)).toBe(true);
+      expect(link.expiresAt).toBeGreaterThan(Date.now());
+      const res = await fetch(link.url);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+      await expect(bob.mediaLink('https://example.com/a.png')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    } finally {
+      await alice.destroy();
+      await bob.destroy();
+    }
+  });
 });
