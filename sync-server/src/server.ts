@@ -11,6 +11,7 @@ import { accountTokens, createTokenService } from './auth/tokens.ts';
 import { DocumentPersistence } from './documents/persistence.ts';
 import { DocumentHub } from './documents/hub.ts';
 import { createCommandExecutor } from './commands/executor.ts';
+import { FactsCache } from './commands/facts-cache.ts';
 import { RateLimiter } from './commands/rate-limit.ts';
 import { OutboxProcessor } from './outbox/processor.ts';
 import { Inbox } from './inbox/inbox.ts';
@@ -66,8 +67,11 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const bus = config.redisUrl ? await redisBus(config.redisUrl, config.instanceName, log) : localBus(config.instanceName, log);
   const inbox = new Inbox(store.db, log, bus);
   const presence = new Presence(store.db, log, bus, config.presenceGraceMs);
+  const facts = new FactsCache(store.db);
+  facts.attachBus(bus);
   const commands = measuredExecutor(createCommandExecutor({
     db: store.db,
+    facts,
     writer: hub,
     inbox,
     presence,

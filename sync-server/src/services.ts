@@ -1,5 +1,5 @@
 import type { Store } from '@parley/schema/db';
-import type { Command, CommandResult } from '@parley/schema';
+import type { Command, CommandResult, Message } from '@parley/schema';
 import type { SyncConfig } from './config.ts';
 import type { Logger } from './log.ts';
 import type { TokenService } from './auth/tokens.ts';
@@ -43,6 +43,18 @@ export interface ExecuteOptions {
 export interface InboxNotifier {
   /** Recomputes `conversationId` in the inboxes of these users whose documents are loaded. */
   refresh(conversationId: string, userIds: string[]): Promise<void>;
+}
+
+/** The executor's side of the inbox (the REST edge only refreshes). */
+export interface InboxFollower {
+  /** Rule I2: moves these users' entries on by what a group commit wrote, with no query where it can. */
+  follow(conversationId: string, userIds: string[], change: InboxChange): Promise<void>;
+}
+
+/** New messages of one conversation in seq order (contiguous), and read markers moved, by user. */
+export interface InboxChange {
+  messages: Message[];
+  reads: Record<string, number>;
 }
 
 export interface PresenceView {

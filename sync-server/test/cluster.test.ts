@@ -76,6 +76,85 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('two instances through Redis [mysql
     onB.destroy();
   });
 
+  it('O4, O5, O11, O12, O13: many senders on both instances into the same conversations at once, one user on both, a member removed mid-burst', async () => {
+    // Six group members, three on each instance; the owner is also connected to the other instance (a second device).
+    const users = await Promise.all(['ann', 'ben', 'cat', 'dan', 'eve', 'fay'].map((name, i) => register((i < 3 ? a : b).url, name)));
+    const [owner] = users;
+    const { body } = await api<{ conversation: ConversationSummary }>(a.url, '/conversations', {
+      token: owner!.token, body: { type: 'group', title: 'burst', memberIds: users.slice(1).map((u) => u.user.id) },
+    });
+    const group = body.conversation.id;
+    const pair = await directConversation(b.url, users[1]!, users[4]!);
+    const clients = await Promise.all(users.map((u, i) => connect((i < 3 ? a : b).wsUrl, u)));
+    const ownerOnB = await connect(b.wsUrl, owner!, {});
+    const inboxes = [...clients, ownerOnB];
+    try {
+      await Promise.all(clients.map((c) => c.open(group)));
+      const perSender = 25;
+      const sent = new Map<string, string[]>();
+      const record = (userId: string, messageId: string) => sent.set(userId, [...(sent.get(userId) ?? []), messageId]);
+      // The owner's outbox is drained by both instances (its user document lives on both): each command must land once.
+      for (let i = 0; i < perSender; i++) {
+        for (const [k, c] of clients.entries()) {
+          const to = (k === 1 || k === 4) && i % 2 ? pair : group;
+          record(`${users[k]!.user.id}:${to}`, c.send(to, `${k}:${i}`).messageId);
+        }
+      }
+      const expected = clients.length * perSender;
+      const total = () => clients.reduce((n, c) => n + new Set(c.results().map((r) => r.id)).size, 0);
+      await waitFor(() => total() === expected, 60_000, 'every command answered');
+      // O4: every command sent, and answered alike wherever it was answered. (The owner's outbox is drained by
+      // both instances at once, and both may append the same answer to `results` before either sees the other's:
+      // `results` can then hold one command twice, with the same seq; the index holds each message once, below.)
+      for (const c of [...clients, ownerOnB]) {
+        const byId = new Map<string, string>();
+        for (const r of c.results()) {
+          const answer = JSON.stringify([r.status, r.status === 'sent' ? r.seq : r.code]);
+          expect(byId.get(r.id) ?? answer).toBe(answer);
+          byId.set(r.id, answer);
+        }
+      }
+      expect(clients.flatMap((c) => c.results()).every((r) => r.status === 'sent')).toBe(true);
+      const { db } = a.services.store;
+      for (const id of [group, pair]) {
+        const rows = await db.selectFrom('messages').select(['id', 'seq', 'sender_id']).where('conversation_id', '=', id).where('kind', '=', 'text').orderBy('seq').execute();
+        const all = await db.selectFrom('messages').select('seq').where('conversation_id', '=', id).orderBy('seq').execute();
+        // O5: seqs 1..n, no gap, no repeat.
+        expect(all.map((r) => Number(r.seq))).toEqual(all.map((_, i) => i + 1));
+        // O11: each sender's messages in the order they were written.
+        for (const [key, ids] of sent) {
+          const [userId, to] = key.split(':');
+          if (to !== id) continue;
+          expect(rows.filter((r) => r.sender_id === userId).map((r) => r.id)).toEqual(ids);
+        }
+        const { last_seq } = await db.selectFrom('conversations').select('last_seq').where('id', '=', id).executeTakeFirstOrThrow();
+        expect(Number(last_seq)).toBe(all.length);
+      }
+      // I2 across instances: every member's inbox, on both instances, reaches the group's last seq.
+      const lastSeq = Number((await db.selectFrom('conversations').select('last_seq').where('id', '=', group).executeTakeFirstOrThrow()).last_seq);
+      await waitFor(() => inboxes.every((c) => latestByKey(userParts(c.user.doc).inbox).get(group)?.lastSeq === lastSeq), 20_000, 'every inbox at the last seq');
+      // Replicas on both instances hold the same window, each message once.
+      await waitFor(() => clients.every((c) => c.messages(group).at(-1)?.seq === lastSeq), 20_000, 'every replica at the last seq');
+      for (const c of clients) {
+        const raw = conversationParts(c.conversations.get(group)!.doc).messages.toArray().map((m) => m.id);
+        expect(new Set(raw).size).toBe(raw.length);
+      }
+
+      // O13: fay (on B, facts cached there) is removed through A; her next send on B is refused, whatever B's cache held.
+      const fay = clients[5]!;
+      const removal = { id: crypto.randomUUID(), type: 'removeMember' as const, conversationId: group, userId: users[5]!.user.id, createdAt: Date.now() };
+      userParts(clients[0]!.user.doc).outbox.push([removal]);
+      await waitFor(() => clients[0]!.results().some((r) => r.id === removal.id), 10_000, 'removal answered');
+      expect(clients[0]!.results().find((r) => r.id === removal.id)).toMatchObject({ status: 'sent' });
+      const late = fay.send(group, 'after removal');
+      await waitFor(() => fay.results().some((r) => r.id === late.id), 10_000, 'late send answered');
+      expect(fay.results().find((r) => r.id === late.id)).toMatchObject({ status: 'failed', code: 'NOT_A_MEMBER' });
+      expect(await db.selectFrom('messages').select('id').where('id', '=', late.messageId).executeTakeFirst()).toBeUndefined();
+    } finally {
+      for (const c of inboxes) c.destroy();
+    }
+  }, 120_000);
+
   /** Rounds of the one-builder test: PARLEY_CLUSTER_ROUNDS (50 for the full run), 5 in `npm test`. */
   const rounds = Number(process.env.PARLEY_CLUSTER_ROUNDS ?? 5);
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, MysqlDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, MysqlDialect, SqliteDialect, type LogConfig, type MigrationProvider } from 'kysely';
 import { createPool } from 'mysql2';
 import SQLite from 'better-sqlite3';
 import { migrations } from './migrations.ts';
@@ -24,16 +24,18 @@ export interface OpenOptions {
   dataDir: string;
   /** Connections in the MySQL pool. */
   poolSize?: number;
+  /** Kysely's query log (a statement counter in tests and benches). */
+  log?: LogConfig;
 }
 
 /** Opens the index and brings its schema up to date. */
 export async function openStore(options: OpenOptions): Promise<Store> {
-  const store = options.databaseUrl ? openMysql(options.databaseUrl, options.poolSize ?? 10) : openSqlite(options.dataDir);
+  const store = options.databaseUrl ? openMysql(options.databaseUrl, options.poolSize ?? 10, options.log) : openSqlite(options.dataDir, options.log);
   await migrate(store);
   return store;
 }
 
-function openMysql(url: string, connectionLimit: number): Store {
+function openMysql(url: string, connectionLimit: number, log?: LogConfig): Store {
   const parsed = new URL(url);
   if (parsed.protocol !== 'mysql:') throw new Error(`DATABASE_URL must start with mysql://, got ${parsed.protocol}`);
   const pool = createPool({
@@ -45,11 +47,11 @@ function openMysql(url: string, connectionLimit: number): Store {
     bigNumberStrings: false,
     decimalNumbers: true,
   });
-  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }), ...(log ? { log } : {}) });
   return { db, dialect: 'mysql', close: () => db.destroy() };
 }
 
-function openSqlite(dataDir: string): Store {
+function openSqlite(dataDir: string, log?: LogConfig): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'parley.db');
   const database = new SQLite(file);
@@ -57,7 +59,7 @@ function openSqlite(dataDir: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log ? { log } : {}) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 

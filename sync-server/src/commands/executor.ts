@@ -1,24 +1,36 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '@parley/schema/db';
-import type { CallRecord, Command, CommandResult, ErrorCode } from '@parley/schema';
-import type { CommandExecutor, ExecuteOptions, InboxNotifier, PresenceView } from '../services.ts';
+import type { Database, MessagesTable } from '@parley/schema/db';
+import type { CallRecord, Command, CommandResult, ErrorCode, MessageEntry } from '@parley/schema';
+import type { CommandExecutor, ExecuteOptions, InboxFollower, InboxNotifier, PresenceView } from '../services.ts';
 import { currentMembers } from '../index/members.ts';
-import { appendMessage } from '../index/messages.ts';
+import { appendMessage, rowToEntry, rowToMessage } from '../index/messages.ts';
+import { retryDeadlock } from '../index/conversations.ts';
 import { isUniqueViolation } from '../index/errors.ts';
 import { effectiveStatus } from '../index/projection.ts';
 import { decide, type Effect, type Facts, type MessageFacts } from './decide.ts';
 import { checkMedia } from './media.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { FactsCache, type CachedConversation } from './facts-cache.ts';
+import { commitGroup, StaleFacts, type GroupItem } from './group-commit.ts';
 
 /** What the executor needs from the document side once the index has committed. */
 export interface ConversationWriter {
   /** Keeps the conversation document loaded until the returned function is called (rule E3). */
   hold(conversationId: string): Promise<() => void>;
   /** Projects the committed changes into the conversation document (rule O7). */
-  project(conversationId: string, change: { messageIds: string[]; meta: boolean; reads: Record<string, number>; removed: string[] }): Promise<void>;
+  project(conversationId: string, change: ProjectedChange): Promise<void>;
   /** Closes the sockets of users who are no longer members (rule A3). */
   evict(conversationId: string, userIds: string[]): void;
+}
+
+export interface ProjectedChange {
+  messageIds: string[];
+  /** The entries of `messageIds` when the caller has them (a group commit); otherwise they are read from the index. */
+  entries?: MessageEntry[];
+  meta: boolean;
+  reads: Record<string, number>;
+  removed: string[];
 }
 
 /** Rule K8: the server's own `call` message that ends a call (never a client command). */
@@ -29,11 +41,27 @@ export interface CallRecorder {
 interface Deps {
   db: Kysely<Database>;
   writer: ConversationWriter;
-  inbox: InboxNotifier;
+  inbox: InboxNotifier & InboxFollower;
   presence: Pick<PresenceView, 'introduce'>;
   limiter: RateLimiter;
+  /** Rule O13: shared with the bus (server.ts attaches it); a private one otherwise. */
+  facts?: FactsCache;
   now?: () => number;
 }
+
+interface Pending {
+  actorId: string;
+  command: Command;
+  resolve: (result: CommandResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Commands taken into one group at most, and groups committing at once (rule O12). */
+const MAX_BATCH = 500;
+const MAX_RUNNING_BATCHES = 2;
+
+/** Rule O12: text sends and reads go through the group commit; every other command runs on its own. */
+const groupable = (command: Command): command is GroupItem['command'] => command.type === 'read' || (command.type === 'send' && !command.media);
 
 const failed = (command: Pick<Command, 'id'> & Partial<Pick<Command, 'conversationId'>>, code: ErrorCode, message: string, at: number): CommandResult => ({
   id: command.id, status: 'failed', code, message, conversationId: command.conversationId, at,
@@ -47,6 +75,7 @@ const failed = (command: Pick<Command, 'id'> & Partial<Pick<Command, 'conversati
 export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorder {
   const { db } = deps;
   const now = deps.now ?? Date.now;
+  const factsCache = deps.facts ?? new FactsCache(db);
 
   async function priorResult(actorId: string, command: Command): Promise<CommandResult | null> {
     const [prior, existing] = await Promise.all([
@@ -70,12 +99,151 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
     return null;
   }
 
-  async function execute(actorId: string, command: Command, options: ExecuteOptions = {}): Promise<CommandResult> {
+  /**
+   * Rule O12: every command of one event-loop turn, across users, is queued and
+   * taken as one batch; a batch's text sends and reads commit in one transaction.
+   */
+  function execute(actorId: string, command: Command, options: ExecuteOptions = {}): Promise<CommandResult> {
     // Rule O10: the outbox waits for its token (admit) before it calls; a REST write is refused, its caller retries.
-    if (!options.admitted && !deps.limiter.take(actorId)) return failed(command, 'RATE_LIMITED', 'too many commands; slow down', now());
-    const prior = await priorResult(actorId, command);
-    if (prior) return prior;
+    if (!options.admitted && !deps.limiter.take(actorId)) return Promise.resolve(failed(command, 'RATE_LIMITED', 'too many commands; slow down', now()));
+    return new Promise((resolve, reject) => {
+      queue.push({ actorId, command, resolve, reject });
+      schedule();
+    });
+  }
 
+  const queue: Pending[] = [];
+  let running = 0;
+  let scheduled = false;
+
+  function schedule() {
+    if (scheduled || running >= MAX_RUNNING_BATCHES || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (queue.length === 0) return;
+      running++;
+      void runBatch(queue.splice(0, MAX_BATCH)).finally(() => {
+        running--;
+        schedule();
+      });
+    });
+  }
+
+  /**
+   * Rule O11: a batch runs in queue order, split where a command cannot join the
+   * group: grouped runs commit together, other commands run concurrently across
+   * users but in order for one user.
+   */
+  async function runBatch(batch: Pending[]) {
+    const segments: Array<{ grouped: boolean; items: Pending[]; actors: Set<string> }> = [];
+    for (const pending of batch) {
+      const grouped = groupable(pending.command);
+      let segment = segments.at(-1);
+      if (!segment || segment.grouped !== grouped || (!grouped && segment.actors.has(pending.actorId))) {
+        segment = { grouped, items: [], actors: new Set() };
+        segments.push(segment);
+      }
+      segment.items.push(pending);
+      segment.actors.add(pending.actorId);
+    }
+    for (const segment of segments) {
+      if (segment.grouped) await runGroup(segment.items);
+      else await Promise.all(segment.items.map(runOne));
+    }
+  }
+
+  const runOne = (pending: Pending) => executeOne(pending.actorId, pending.command).then(pending.resolve, pending.reject);
+
+  /**
+   * Decides each command on the cached facts (O13); the accepted ones commit
+   * together, the refused ones run on their own with facts read afresh (a
+   * refusal may come from a copy that is stale for a moment, and must record
+   * its answer or find the first one, O4).
+   */
+  async function runGroup(items: Pending[]) {
+    const at = now();
+    const conversationIds = [...new Set(items.map((p) => p.command.conversationId))];
+    const replyIds = [...new Set(items.flatMap((p) => (p.command.type === 'send' && p.command.replyTo ? [p.command.replyTo] : [])))];
+    let cached: Map<string, CachedConversation | null>;
+    let replies: Map<string, MessagesTable>;
+    try {
+      [cached, replies] = await Promise.all([
+        Promise.all(conversationIds.map(async (id) => [id, await factsCache.get(id)] as const)).then((entries) => new Map(entries)),
+        (replyIds.length ? db.selectFrom('messages').selectAll().where('id', 'in', replyIds).execute() : Promise.resolve([])).then((rows) => new Map(rows.map((r) => [r.id, r]))),
+      ]);
+    } catch {
+      // The database is unreachable: each command fails (and is retried, O9) on its own.
+      for (const pending of items) await runOne(pending);
+      return;
+    }
+    const accepted: Array<Pending & GroupItem> = [];
+    const alone: Pending[] = [];
+    for (const pending of items) {
+      const { command } = pending;
+      const reply = command.type === 'send' && command.replyTo ? replies.get(command.replyTo) : undefined;
+      const decision = decide(cachedFacts(cached.get(command.conversationId) ?? null, pending.actorId, at, reply ? toMessageFacts(reply) : null), command);
+      if (decision.ok && groupable(command)) accepted.push({ ...pending, command });
+      else alone.push(pending);
+    }
+    if (accepted.length) await commitAccepted(accepted, at, cached, replies);
+    for (const pending of alone) await runOne(pending);
+  }
+
+  async function commitAccepted(
+    accepted: Array<Pending & GroupItem>,
+    at: number,
+    cached: Map<string, CachedConversation | null>,
+    replies: Map<string, MessagesTable>,
+  ) {
+    const conversationIds = [...new Set(accepted.map((p) => p.command.conversationId))].sort();
+    // Rule E3: every document is held before the commit and released after its projection.
+    const held = await Promise.allSettled(conversationIds.map((id) => deps.writer.hold(id)));
+    const releases = new Map(conversationIds.map((id, i) => {
+      const hold = held[i]!;
+      return [id, hold.status === 'fulfilled' ? hold.value : () => undefined];
+    }));
+    let outcome: Awaited<ReturnType<typeof commitGroup>> | null = null;
+    try {
+      const failure = held.find((h) => h.status === 'rejected');
+      if (failure) throw failure.reason;
+      outcome = await retryDeadlock(() => db.transaction().execute((trx) => commitGroup(trx, accepted, at)));
+    } catch (error) {
+      releases.forEach((release) => release());
+      if (error instanceof StaleFacts) factsCache.drop(error.conversationId);
+      // One by one, each answers for itself: a duplicate its first result (O4), a
+      // refusal its code, a failure of the database its error (O9).
+      for (const pending of accepted) await runOne(pending);
+      return;
+    }
+    const { results, changes } = outcome;
+    const replyOf = (row: MessagesTable) => (row.reply_to ? (replies.get(row.reply_to) ?? null) : null);
+    await Promise.all(conversationIds.map(async (conversationId) => {
+      const change = changes.get(conversationId)!;
+      const mine = accepted.flatMap((p, i) => (p.command.conversationId === conversationId ? [[p, results[i]!] as const] : []));
+      try {
+        // Rule O12: one document update per conversation per group.
+        await deps.writer.project(conversationId, {
+          messageIds: change.rows.map((r) => r.id), entries: change.rows.map((r) => rowToEntry(r, replyOf(r))), meta: false, reads: change.reads, removed: [],
+        });
+        mine.forEach(([p, result]) => p.resolve(result));
+      } catch (error) {
+        // Committed but not projected: the command is retried and answered from its command row (O4, O9).
+        mine.forEach(([p]) => p.reject(error));
+      } finally {
+        releases.get(conversationId)!();
+      }
+      const messages = change.rows.map((r) => rowToMessage(r, replyOf(r)));
+      const members = messages.length ? [...(cached.get(conversationId)?.members.keys() ?? [])] : [];
+      // Rule I2: the inboxes follow from what was committed, with no query.
+      void deps.inbox.follow(conversationId, [...new Set([...members, ...Object.keys(change.reads)])], { messages, reads: change.reads });
+    }));
+  }
+
+  async function executeOne(actorId: string, command: Command): Promise<CommandResult> {
+    // Rule O4: no prior-result look-up first. A command id already answered (or a
+    // message id already landed) hits a unique key in the commit, which rolls back
+    // whole, and the stored answer is read then: duplicates are rare, look-ups were per command.
     const facts = await loadFacts(db, actorId, command, now());
     // Rule F1: a media descriptor must name the sender's finished upload in this conversation.
     const decision = await checkMedia(db, actorId, command, decide(facts, command));
@@ -83,6 +251,9 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
     let result: CommandResult;
     let committed: Committed = emptyCommit();
     if (!decision.ok) {
+      // A refusal commits nothing that a unique key could catch; an answered command or a landed resend keeps its answer.
+      const prior = await priorResult(actorId, command);
+      if (prior) return prior;
       result = failed(command, decision.code, decision.message, at);
       try {
         await db.insertInto('commands').values({ id: command.id, user_id: actorId, result: JSON.stringify(result), created_at: at }).execute();
@@ -105,6 +276,8 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
       });
       result = outcome.r;
       committed = outcome.c;
+      // Rule O13: membership, roles or status changed; every instance reloads them.
+      if (committed.meta) factsCache.invalidate(command.conversationId);
       if (committed.messageIds.length || committed.meta || Object.keys(committed.reads).length || committed.removed.length) {
         await deps.writer.project(command.conversationId, committed);
       }
@@ -283,12 +456,7 @@ async function loadFacts(db: Kysely<Database>, actorId: string, command: Command
     targetId ? db.selectFrom('messages').selectAll().where('id', '=', targetId).executeTakeFirst() : undefined,
     command.type === 'addMembers' ? db.selectFrom('users').select('id').where('id', 'in', command.userIds).execute() : [],
   ]);
-  const target: MessageFacts | null = m
-    ? {
-        id: m.id, conversationId: m.conversation_id, senderId: m.sender_id, kind: m.kind, seq: Number(m.seq), createdAt: Number(m.created_at),
-        recalledAt: m.recalled_at == null ? null : Number(m.recalled_at), reactions: parseReactions(m.reactions), text: m.text,
-      }
-    : null;
+  const target = m ? toMessageFacts(m) : null;
   const memberCount = count ? Number(count.n) : memberRows.length;
   const knownUsers = new Set(users.map((u) => u.id));
 
@@ -303,6 +471,33 @@ async function loadFacts(db: Kysely<Database>, actorId: string, command: Command
     target,
     knownUsers,
     systemMessageId: uuidv7(),
+  };
+}
+
+function toMessageFacts(m: MessagesTable): MessageFacts {
+  return {
+    id: m.id, conversationId: m.conversation_id, senderId: m.sender_id, kind: m.kind, seq: Number(m.seq), createdAt: Number(m.created_at),
+    recalledAt: m.recalled_at == null ? null : Number(m.recalled_at), reactions: parseReactions(m.reactions), text: m.text,
+  };
+}
+
+/**
+ * Rule O13: the facts of a send or a read from the cache. `lastSeq` is not
+ * cached (it moves with every message): the group commit clamps a read to the
+ * seq it reads in its transaction.
+ */
+function cachedFacts(c: CachedConversation | null, actorId: string, now: number, target: MessageFacts | null): Facts {
+  return {
+    now,
+    actorId,
+    conversation: c
+      ? { id: c.id, type: c.type, status: effectiveStatus({ status: c.status, expires_at: c.expiresAt }, now), expiresAt: c.expiresAt, title: c.title, avatarUrl: c.avatarUrl, lastSeq: Number.MAX_SAFE_INTEGER }
+      : null,
+    members: c?.members ?? new Map(),
+    memberCount: c?.members.size ?? 0,
+    target,
+    knownUsers: new Set(),
+    systemMessageId: '',
   };
 }
 

@@ -3,7 +3,7 @@ import type { Document, Hocuspocus, DirectConnection } from '@hocuspocus/server'
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
 import { CLOSE, conversationDocName, conversationParts, epochState } from '@parley/schema';
-import type { ConversationWriter } from '../commands/executor.ts';
+import type { ConversationWriter, ProjectedChange } from '../commands/executor.ts';
 import type { Logger } from '../log.ts';
 import type { Bus } from '../cluster/bus.ts';
 import { loadEntries, loadMeta, loadReads, loadWindow, windowVersions } from '../index/projection.ts';
@@ -270,9 +270,9 @@ export class DocumentHub implements ConversationWriter {
     await this.persistence.storeSnapshot(document.name, document);
   }
 
-  async project(conversationId: string, change: { messageIds: string[]; meta: boolean; reads: Record<string, number>; removed: string[] }) {
+  async project(conversationId: string, change: ProjectedChange) {
     const [entries, meta] = await Promise.all([
-      loadEntries(this.db, change.messageIds),
+      change.entries ?? loadEntries(this.db, change.messageIds),
       change.meta ? loadMeta(this.db, conversationId) : Promise.resolve(null),
     ]);
     const name = conversationDocName(conversationId);

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type * as Y from 'yjs';
 import type { Database } from '@parley/schema/db';
 import { keyValue, userDocName, userParts, type ConversationSummary, type InboxEntry } from '@parley/schema';
-import type { InboxNotifier } from '../services.ts';
+import type { InboxChange, InboxFollower, InboxNotifier } from '../services.ts';
 import { conversationSummaries } from '../index/conversations.ts';
 import { SERVER_ORIGIN } from '../documents/hub.ts';
 import { writeAs } from '../documents/writers.ts';
@@ -16,7 +16,7 @@ import type { Bus } from '../cluster/bus.ts';
  * the index whenever the document loads; refreshed after every change. The
  * numbers are the conversation list's (GET /api/conversations), one query for both.
  */
-export class Inbox implements InboxNotifier {
+export class Inbox implements InboxNotifier, InboxFollower {
   private instance: Hocuspocus | null = null;
   /** Per user: conversations waiting to be refreshed, and who waits for them. */
   private readonly queued = new Map<string, { conversations: Set<string>; waiters: Array<() => void>; timer: NodeJS.Timeout }>();
@@ -32,6 +32,9 @@ export class Inbox implements InboxNotifier {
     bus.subscribe('inbox', ({ conversationId, userIds }: { conversationId: string; userIds: string[] }, from) => {
       if (from !== bus.instance) void this.refreshHere(conversationId, userIds);
     });
+    bus.subscribe(FOLLOW_TOPIC, ({ conversationId, userIds, change }: { conversationId: string; userIds: string[]; change: InboxChange }, from) => {
+      if (from !== bus.instance) void this.followHere(conversationId, userIds, change);
+    });
   }
 
   attach(instance: Hocuspocus) {
@@ -42,6 +45,30 @@ export class Inbox implements InboxNotifier {
   refresh(conversationId: string, userIds: string[]): Promise<void> {
     this.bus.publish('inbox', { conversationId, userIds });
     return this.refreshHere(conversationId, userIds);
+  }
+
+  /** Rule I2: wherever the users' documents are loaded. */
+  follow(conversationId: string, userIds: string[], change: InboxChange): Promise<void> {
+    this.bus.publish(FOLLOW_TOPIC, { conversationId, userIds, change });
+    return this.followHere(conversationId, userIds, change);
+  }
+
+  /**
+   * Rule I2: an entry that has every message before the new ones moves on by
+   * them (and by the reads) in memory; any other entry (none yet, a gap, a read
+   * marker that lands among messages already counted) is refreshed from the index.
+   */
+  private followHere(conversationId: string, userIds: string[], change: InboxChange): Promise<void> {
+    const refresh: string[] = [];
+    for (const userId of new Set(userIds)) {
+      const doc = this.instance?.documents.get(userDocName(userId));
+      if (!doc) continue;
+      const kv = keyValue(userParts(doc).inbox);
+      const next = advance(kv.get(conversationId) as InboxEntry | undefined, userId, change);
+      if (next) write(doc, new Map([[conversationId, next]]));
+      else refresh.push(userId);
+    }
+    return refresh.length ? this.refreshHere(conversationId, refresh) : Promise.resolve();
   }
 
   private refreshHere(conversationId: string, userIds: string[]): Promise<void> {
@@ -100,6 +127,27 @@ export class Inbox implements InboxNotifier {
   }
 }
 
+const FOLLOW_TOPIC = 'inboxFollow';
+
+/** Rule I2: the entry after `change`, or null when it cannot be known without the index. */
+export function advance(entry: InboxEntry | undefined, userId: string, change: InboxChange): InboxEntry | null {
+  if (!entry) return null;
+  const first = change.messages[0];
+  if (first && first.seq !== entry.lastSeq + 1) return null;
+  let { readSeq, unreadCount } = entry;
+  const read = change.reads[userId];
+  if (read !== undefined && read > readSeq) {
+    // Which of the counted messages the new marker covers is known only when it covers them all.
+    if (read < entry.lastSeq) return null;
+    readSeq = read;
+    unreadCount = 0;
+  }
+  for (const m of change.messages) if (m.seq > readSeq && m.senderId !== userId && m.kind !== 'system') unreadCount++;
+  const last = change.messages.at(-1);
+  if (!last) return { ...entry, readSeq, unreadCount };
+  return { ...entry, lastMessage: last, lastSeq: last.seq, readSeq, unreadCount, updatedAt: last.createdAt };
+}
+
 function toEntry(summary: ConversationSummary): InboxEntry {
   return {
     conversationId: summary.id,
@@ -115,8 +163,12 @@ function write(doc: Y.Doc, entries: Map<string, InboxEntry | null>) {
   const kv = keyValue(userParts(doc).inbox);
   doc.transact(() => writeAs(doc, 'inbox', () => {
     for (const [conversationId, entry] of entries) {
+      const current = kv.get(conversationId) as InboxEntry | undefined;
       if (entry === null) {
         if (kv.has(conversationId)) kv.delete(conversationId);
+      } else if (current && current.lastSeq > entry.lastSeq) {
+        // Rule I2: a query that read the index before a group commit does not take back what the commit's own update wrote.
+        continue;
       } else if (JSON.stringify(kv.get(conversationId)) !== JSON.stringify(entry)) {
         kv.set(conversationId, entry);
       }

@@ -120,7 +120,7 @@ export async function createConversation(db: Kysely<Database>, input: NewConvers
 }
 
 /** InnoDB may pick a creation as a deadlock victim under concurrent inserts of one key; SQLite never does. */
-async function retryDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+export async function retryDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await run();

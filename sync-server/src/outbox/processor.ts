@@ -8,6 +8,8 @@ import { writeAs } from '../documents/writers.ts';
 const RETRY_MS = 1000;
 /** Overflow refusals written per transaction: each batch is one update and stays well inside `results` (rule O3). */
 const REFUSAL_BATCH = 100;
+/** Commands of one user handed to the executor together (rule O12); their answers are one document update. */
+const RUN_MAX = 50;
 
 /**
  * Drains the outbox of each loaded user document (rules O1–O3): every command
@@ -114,39 +116,59 @@ export class OutboxProcessor {
         continue;
       }
       // Rule O10: one token per entry, malformed ones included, so the work per user stays bounded by the rate.
-      const wait = this.executor.admit(userId);
-      if (wait > 0) {
-        state.pace ??= setTimeout(() => {
-          state.pace = null;
-          void this.drain(doc, userId);
-        }, wait).unref();
-        return;
+      const run: unknown[] = [];
+      for (const raw of outbox.slice(0, RUN_MAX)) {
+        const wait = this.executor.admit(userId);
+        if (wait > 0) {
+          if (run.length === 0) {
+            state.pace ??= setTimeout(() => {
+              state.pace = null;
+              void this.drain(doc, userId);
+            }, wait).unref();
+            return;
+          }
+          break;
+        }
+        run.push(raw);
       }
-      const raw: unknown = outbox.get(0);
-      const parsed = parseCommand(raw);
-      let result: CommandResult | null;
-      if (parsed.ok) {
-        result = await this.executor.execute(userId, parsed.value, { admitted: true });
-      } else {
-        const id = commandIdOf(raw);
-        const conversationId = (raw as { conversationId?: unknown } | null)?.conversationId;
-        // An entry without a usable id cannot be answered; it is dropped.
-        result = id
-          ? { id, status: 'failed', ...parsed.error, at: Date.now(), ...(typeof conversationId === 'string' ? { conversationId } : {}) }
-          : null;
-        this.log.info({ userId, code: parsed.error.code }, 'refused a malformed command');
-      }
+      // Rule O12: the run goes to the executor at once, in outbox order (O11), so it joins one group commit.
+      const settled = await Promise.allSettled(run.map((raw) => this.handle(userId, raw)));
+      const done = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [[run[i], s.value] as const] : []));
+      // Rule O12: the run's outbox removals and results are one update of the user document.
       doc.transact(() => {
-        removeEntry(outbox, raw);
-        // Rule O4: a command id already answered (a copy of the outbox that outlived its answer) gets no second result.
-        if (result && !answered(doc, result.id)) appendResults(doc, [result]);
+        const known = answeredIds(doc);
+        const added: CommandResult[] = [];
+        for (const [raw, result] of done) {
+          removeEntry(outbox, raw);
+          // Rule O4: a command id already answered (a copy of the outbox that outlived its answer) gets no second result.
+          if (result && !known.has(result.id)) {
+            known.add(result.id);
+            added.push(result);
+          }
+        }
+        appendResults(doc, added);
       }, SERVER_ORIGIN);
       await state.logged();
+      // Rule O9: a command that failed for the server's own reason stays in the outbox and is retried.
+      const failure = settled.find((s) => s.status === 'rejected');
+      if (failure) throw failure.reason;
       // better-sqlite3 answers synchronously, so without this a backlog drains in one
       // event-loop turn: nobody else is served meanwhile, and Hocuspocus merges the
       // whole burst into one broadcast in which trimmed messages never appear.
       await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** One outbox entry's result; null for an entry without a usable id (dropped unanswered). */
+  private async handle(userId: string, raw: unknown): Promise<CommandResult | null> {
+    const parsed = parseCommand(raw);
+    if (parsed.ok) return this.executor.execute(userId, parsed.value, { admitted: true });
+    const id = commandIdOf(raw);
+    const conversationId = (raw as { conversationId?: unknown } | null)?.conversationId;
+    this.log.info({ userId, code: parsed.error.code }, 'refused a malformed command');
+    return id
+      ? { id, status: 'failed', ...parsed.error, at: Date.now(), ...(typeof conversationId === 'string' ? { conversationId } : {}) }
+      : null;
   }
 
   /**
@@ -170,7 +192,8 @@ export class OutboxProcessor {
     }
     doc.transact(() => {
       outbox.delete(this.maxPending, count);
-      appendResults(doc, results.filter((r) => !answered(doc, r.id)));
+      const known = answeredIds(doc);
+      appendResults(doc, results.filter((r) => !known.has(r.id)));
     }, SERVER_ORIGIN);
     this.log.info({ userId, refused: count }, 'outbox over its cap');
   }
@@ -200,9 +223,9 @@ function removeEntry(outbox: Y.Array<any>, raw: unknown) {
   if (index !== -1) outbox.delete(index, 1);
 }
 
-/** Whether `results` holds an answer to command `id` (at most LIMITS.resultsKept + a trim batch to scan). */
-function answered(doc: Y.Doc, id: string): boolean {
-  return userParts(doc).results.toArray().some((r) => r.id === id);
+/** The command ids `results` answers (at most LIMITS.resultsKept + a trim batch). */
+function answeredIds(doc: Y.Doc): Set<string> {
+  return new Set(userParts(doc).results.toArray().map((r) => r.id));
 }
 
 function appendResults(doc: Y.Doc, added: CommandResult[]) {
