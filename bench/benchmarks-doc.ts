@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lineChart, type Series } from './chart.ts';
 import { tablesMarkdown, type RunRecord } from './report.ts';
 import type { ScaleResult } from './scale.ts';
@@ -65,4 +66,11 @@ export function renderBenchmarks(record: RunRecord, scale: ScaleResult[], mdPath
   fs.writeFileSync(mdPath, `${doc.join('\n')}\n`);
   written.push(mdPath);
   return written;
+}
+
+// Alone: `node --import tsx bench/benchmarks-doc.ts bench/results/<run>.json` renders docs/benchmarks.md from a saved run.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const record = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as RunRecord;
+  const out = renderBenchmarks(record, (record.raw.scale ?? []) as ScaleResult[], fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)));
+  for (const file of out) console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }

@@ -37,7 +37,7 @@ function ticks(min: number, max: number, log: boolean): number[] {
   const step = 10 ** Math.floor(Math.log10(span / 5));
   const nice = [1, 2, 5, 10].map((k) => k * step).find((s) => span / s <= 6)!;
   const out: number[] = [];
-  for (let v = Math.floor(min / nice) * nice; v <= max + nice / 2; v += nice) out.push(Number(v.toPrecision(6)));
+  for (let v = Math.floor(min / nice) * nice; out.length === 0 || out.at(-1)! < max; v += nice) out.push(Number(v.toPrecision(6)));
   return out;
 }
 

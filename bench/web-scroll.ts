@@ -24,6 +24,39 @@ export interface ScrollResult {
   scrolledBack: number;
 }
 
+/**
+ * Runs in the page. A string, not a function: the bench runs under tsx, whose
+ * transform names functions through a helper that does not exist in the page.
+ */
+const IN_PAGE = `async (ms) => {
+  const el = document.querySelector('.message-scroll');
+  if (!el) throw new Error('no .message-scroll');
+  const seqs = () => [...document.querySelectorAll('.message-item[data-seq]')].map((e) => Number(e.dataset.seq));
+  const newest = Math.max(...seqs());
+  const deltas = [];
+  let maxRows = 0;
+  let lowest = newest;
+  await new Promise((resolve) => {
+    let last = performance.now();
+    const end = last + ms;
+    const frame = (t) => {
+      deltas.push(t - last);
+      last = t;
+      if (deltas.length % 10 === 0) {
+        const now = seqs();
+        maxRows = Math.max(maxRows, now.length);
+        lowest = Math.min(lowest, ...now);
+      }
+      el.scrollTop = Math.max(0, el.scrollTop - 120);
+      if (t < end) requestAnimationFrame(frame);
+      else resolve();
+    };
+    requestAnimationFrame(frame);
+  });
+  lowest = Math.min(lowest, ...seqs());
+  return { deltas: deltas.slice(1), maxRows, scrolledBack: newest - lowest };
+}`;
+
 export async function scrollFrames(system: RunningSystem, browser: Browser, history: number, durationMs: number): Promise<ScrollResult> {
   const reader = await registerUser(system, 'Reader');
   const writer = await registerUser(system, 'Writer');
@@ -42,34 +75,7 @@ export async function scrollFrames(system: RunningSystem, browser: Browser, hist
     await page.locator('.conversation', { hasText: 'Writer' }).first().click();
     await page.locator('.message-item[data-seq]').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
-    const measured = await page.evaluate(async (ms) => {
-      const el = document.querySelector<HTMLElement>('.message-scroll');
-      if (!el) throw new Error('no .message-scroll');
-      const seqs = () => [...document.querySelectorAll<HTMLElement>('.message-item[data-seq]')].map((e) => Number(e.dataset.seq));
-      const newest = Math.max(...seqs());
-      const deltas: number[] = [];
-      let maxRows = 0;
-      let lowest = newest;
-      await new Promise<void>((resolve) => {
-        let last = performance.now();
-        const end = last + ms;
-        const frame = (t: number) => {
-          deltas.push(t - last);
-          last = t;
-          if (deltas.length % 10 === 0) {
-            const now = seqs();
-            maxRows = Math.max(maxRows, now.length);
-            lowest = Math.min(lowest, ...now);
-          }
-          el.scrollTop = Math.max(0, el.scrollTop - 120);
-          if (t < end) requestAnimationFrame(frame);
-          else resolve();
-        };
-        requestAnimationFrame(frame);
-      });
-      lowest = Math.min(lowest, ...seqs());
-      return { deltas: deltas.slice(1), maxRows, scrolledBack: newest - lowest };
-    }, durationMs);
+    const measured = (await page.evaluate(`(${IN_PAGE})(${durationMs})`)) as { deltas: number[]; maxRows: number; scrolledBack: number };
     const frames = distribution(measured.deltas);
     const sorted = [...measured.deltas].sort((a, b) => a - b);
     return {

@@ -97,7 +97,8 @@ export async function offlineReload(system: RunningSystem, browser: Browser, con
 }
 
 export async function webBench(options: { reloads: number; history: number; scrollMs: number } = { reloads: 5, history: 10_000, scrollMs: 8000 }): Promise<{ tables: Table[]; raw: unknown }> {
-  const system = await startSystem();
+  // A shared machine may need minutes for the first build (tsc -b, vite build).
+  const system = await startSystem(900_000);
   const stopSystem = onCleanup('stop Parley (web bench)', () => void system.stop());
   const browser = await launchBrowser();
   const closeBrowser = onCleanup('close Chromium', () => browser.close());
