@@ -12,7 +12,7 @@ export type PlanEntry = [number, number, string, number];
 
 export type ToWorker =
   | { op: 'setup'; kind: 'parley' | 'relay'; url: string; users: SwarmUser[] }
-  | { op: 'connect'; indices?: number[]; parallel: number; fresh?: boolean }
+  | { op: 'connect'; indices?: number[]; parallel: number; fresh?: boolean; retries?: number }
   | { op: 'disconnect'; indices?: number[] }
   | { op: 'load'; plan: PlanEntry[]; delayMs: number; drainMs: number }
   | { op: 'backlog'; senders: number[]; plan: Array<[number, string, number]>; drainMs: number }
@@ -20,7 +20,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { op: 'ready' }
-  | { op: 'connected'; ms: number; failed: string[] }
+  | { op: 'connected'; ms: number; failed: string[]; retried: number }
   | { op: 'disconnected' }
   | { op: 'loaded'; latencies: number[]; missing: number; lagMs: number; failed?: string[] }
   | { op: 'error'; message: string };

@@ -54,7 +54,7 @@ export interface SwarmResult {
   memory: Array<{ connections: number; rssBytes: number }>;
   idleRssBytes: number;
   loads: LoadFigure[];
-  churn?: { clients: number; reconnectMs: number; serverCpuMs: number; load: LoadFigure };
+  churn?: { clients: number; reconnectMs: number; retried: number; serverCpuMs: number; load: LoadFigure };
   backlog?: { messages: number; allVisibleMs: number; visible: Distribution; missing: number; serverCpuMs: number };
 }
 
@@ -231,12 +231,12 @@ async function churn(workers: Worker[], pop: Population, target: Target, shape: 
   const load = offer(workers, pop, target, rate, Math.max(shape.durationMs, 3000));
   const started = performance.now();
   await Promise.all(workers.map((w, i) => w.ask({ op: 'disconnect', indices: idle[i]! }, 'disconnected')));
-  const replies = await Promise.all(workers.map((w, i) => w.ask({ op: 'connect', indices: idle[i]!, parallel: idle[i]!.length || 1, fresh: true }, 'connected')));
+  const replies = await Promise.all(workers.map((w, i) => w.ask({ op: 'connect', indices: idle[i]!, parallel: idle[i]!.length || 1, fresh: true, retries: 5 }, 'connected')));
   const reconnectMs = performance.now() - started;
   const failed = replies.flatMap((r) => r.failed);
   if (failed.length) throw new Error(`broken: ${failed.length} clients could not reconnect in the storm, e.g. ${failed[0]}`);
   const figure = await load;
-  return { clients: count, reconnectMs, serverCpuMs: cpuMs(target.pid) - cpu0, load: figure };
+  return { clients: count, reconnectMs, retried: replies.reduce((s, r) => s + r.retried, 0), serverCpuMs: cpuMs(target.pid) - cpu0, load: figure };
 }
 
 async function backlog(workers: Worker[], pop: Population, target: Target, shape: Shape, log: (line: string) => void): Promise<NonNullable<SwarmResult['backlog']>> {

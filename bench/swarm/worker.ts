@@ -33,25 +33,40 @@ function build(i: number): Client {
   return c;
 }
 
-/** Connects clients `indices`, `parallel` at a time, each opening its conversations. */
-async function connectAll(indices: number[], parallel: number): Promise<{ ms: number; failed: string[] }> {
+/**
+ * Connects clients `indices`, `parallel` at a time, each opening its
+ * conversations. A client whose attempt fails tries again after a random
+ * 0.2–1 s, as real clients reconnect, up to `retries` times.
+ */
+async function connectAll(indices: number[], parallel: number, retries = 0): Promise<{ ms: number; failed: string[]; retried: number }> {
   const started = performance.now();
   const failed: string[] = [];
+  let retried = 0;
   let next = 0;
   const lane = async () => {
     while (next < indices.length) {
       const i = indices[next++]!;
-      const c = clients[i]!;
-      try {
-        await c.connect();
-        await Promise.all(users[i]!.conversations.map((id) => c.openConversation(id)));
-      } catch (error) {
-        failed.push(`${users[i]!.id}: ${(error as Error).message}`);
+      for (let attempt = 0; ; attempt++) {
+        const c = clients[i]!;
+        try {
+          await c.connect();
+          await Promise.all(users[i]!.conversations.map((id) => c.openConversation(id)));
+          break;
+        } catch (error) {
+          if (attempt >= retries) {
+            failed.push(`${users[i]!.id}: ${(error as Error).message}`);
+            break;
+          }
+          retried++;
+          c.close();
+          clients[i] = build(i);
+          await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: parallel }, lane));
-  return { ms: performance.now() - started, failed };
+  return { ms: performance.now() - started, failed, retried };
 }
 
 async function waitForPending(timeoutMs: number) {
@@ -72,7 +87,7 @@ process.on('message', async (m: ToWorker) => {
       case 'connect': {
         const indices = m.indices ?? users.map((_, i) => i);
         for (const i of indices) if (m.fresh) clients[i] = build(i);
-        reply({ op: 'connected', ...(await connectAll(indices, m.parallel)) });
+        reply({ op: 'connected', ...(await connectAll(indices, m.parallel, m.retries)) });
         break;
       }
       case 'disconnect': {
@@ -111,7 +126,7 @@ process.on('message', async (m: ToWorker) => {
         for (const [sender, conversationId, reader] of m.plan) keys.push([clients[sender]!.send(conversationId, 'backlog'), reader]);
         const start = performance.now();
         for (const [key, reader] of keys) pending.set(key, [start, reader]);
-        const { failed } = await connectAll(m.senders, m.senders.length);
+        const { failed } = await connectAll(m.senders, m.senders.length, 3);
         await waitForPending(m.drainMs);
         reply({ op: 'loaded', latencies, missing: pending.size, lagMs: 0, failed });
         break;
