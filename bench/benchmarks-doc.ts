@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lineChart, type Series } from './chart.ts';
-import { tablesMarkdown, type RunRecord } from './report.ts';
-import type { ScaleResult } from './scale.ts';
+import { tablesMarkdown, writeResults, type RunRecord } from './report.ts';
+import { scaleTables, type ScaleResult } from './scale.ts';
 
 /**
  * docs/benchmarks.md: the latest run's tables and its charts (SVG files beside
@@ -68,9 +68,15 @@ export function renderBenchmarks(record: RunRecord, scale: ScaleResult[], mdPath
   return written;
 }
 
-// Alone: `node --import tsx bench/benchmarks-doc.ts bench/results/<run>.json` renders docs/benchmarks.md from a saved run.
+// Alone: `node --import tsx bench/benchmarks-doc.ts bench/results/<run>.json` renders docs/benchmarks.md
+// from a saved run, its scale tables built anew from the raw figures (so a change to how they are
+// printed applies to a run already made) and written back to the run's files.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const record = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as RunRecord;
-  const out = renderBenchmarks(record, (record.raw.scale ?? []) as ScaleResult[], fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)));
+  const scale = (record.raw.scale ?? []) as ScaleResult[];
+  const fresh = new Map(scaleTables(scale).map((t) => [t.id, t]));
+  record.tables = record.tables.map((t) => fresh.get(t.id) ?? t);
+  const out = writeResults(path.dirname(process.argv[2]!), record);
+  out.push(...renderBenchmarks(record, scale, fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url))));
   for (const file of out) console.log(`wrote ${path.relative(process.cwd(), file)}`);
 }

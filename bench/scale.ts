@@ -74,10 +74,20 @@ export async function scaleBench(scenarios: Scenario[], workers: number, log: (l
   return scenarios.map((scenario, i) => ({ scenario, relay: relay[i]!, parley: parley[i]! }));
 }
 
-/** Server memory per connection: RSS growth from idle to all connected, per connection. */
+/**
+ * Server memory per connection: the RSS slope between the first and the last
+ * connection step when there are several (the idle reading before a later
+ * scenario still holds the garbage of the one before, which the collector may
+ * return meanwhile); from idle to all connected otherwise. NaN when the
+ * collector gave back more than the connections took.
+ */
 export function perConnection(r: SwarmResult): number {
-  const last = r.memory.at(-1);
-  return last ? (last.rssBytes - r.idleRssBytes) / last.connections : NaN;
+  const [first, last] = [r.memory[0], r.memory.at(-1)];
+  if (!first || !last) return NaN;
+  const per = r.memory.length > 1
+    ? (last.rssBytes - first.rssBytes) / (last.connections - first.connections)
+    : (last.rssBytes - r.idleRssBytes) / last.connections;
+  return per > 0 ? per : NaN;
 }
 
 const loadRow = (who: string, l: LoadFigure) => [who, `${l.offered}/s`, String(l.count), ms(l.visible.p50), ms(l.visible.p99), rate(l.completedPerSecond), ms(l.serverCpuMsPerMessage), String(l.missing)];
@@ -127,7 +137,7 @@ export function scaleTables(results: ScaleResult[]): Table[] {
     rows: memRows,
     notes: [
       'A Parley connection opens its user document and each of its conversation documents (authenticated, synced); a relay connection is the handshake with the token check and the rooms joined.',
-      'Per connection: (RSS with every client connected − RSS before the first) ÷ connections; documents loaded for those connections included. Target for Parley: ≤ 20 KB per idle connection.',
+      'Per connection: the RSS slope from the first to the last connection step (documents loaded for those connections included); with one step, (RSS with all connected − RSS before the first) ÷ connections; "–" where the collector gave back more than the connections took. Each server runs the scenarios in turn, so a later scenario\'s idle reading holds the earlier one\'s garbage. Target for Parley: ≤ 20 KB per idle connection.',
       'Connect all: 64 clients at a time per worker process.',
     ],
   });
