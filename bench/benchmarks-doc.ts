@@ -59,6 +59,9 @@ export function renderBenchmarks(record: RunRecord, scale: ScaleResult[], mdPath
     `Measured by \`npm run bench\` on ${record.startedAt.slice(0, 10)} (${record.startedAt}): ${m.cpus} cores, ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node}, ${m.platform}.`,
     `The run took ${record.durationSeconds.toFixed(0)} s; the 1-minute load average was ${m.loadAverageAtStart} at the start and ${m.loadAverageAtEnd ?? '?'} at the end (other work on the machine shows in it, and in every figure).`,
     'What each figure means and how it is measured: [bench.md](bench.md). The raw numbers are in `bench/results/`.',
+    ...(record.skipped.some((x) => x.startsWith('run stopped'))
+      ? ['', '**This run stopped before its end** (the reason is under "Skipped"): only the tables measured before that point are here.']
+      : []),
     '',
     ...charts.flatMap((c) => [c, '']),
     ...tablesMarkdown(record),
