@@ -52,13 +52,20 @@ export function markdown(record: RunRecord): string {
     `${m.cpus}× ${m.cpuModel}, ${m.memoryGB} GB, Node ${m.node}, ${m.platform}; run took ${record.durationSeconds.toFixed(0)} s; 1-minute load average ${m.loadAverageAtStart} at start, ${m.loadAverageAtEnd ?? '?'} at end (other work on the machine shows here).`,
     'What each figure means and how it is measured: docs/bench.md.',
   ];
+  out.push(...tablesMarkdown(record));
+  return `${out.join('\n')}\n`;
+}
+
+/** Every table as a Markdown section, then what was skipped. */
+export function tablesMarkdown(record: RunRecord): string[] {
+  const out: string[] = [];
   for (const t of record.tables) {
     out.push('', `## ${t.title}`, '', `| ${t.columns.join(' | ')} |`, `|${t.columns.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
     for (const r of t.rows) out.push(`| ${r.join(' | ')} |`);
     if (t.notes.length) out.push('', ...t.notes.map((n) => `- ${n}`));
   }
   if (record.skipped.length) out.push('', '## Skipped', '', ...record.skipped.map((s) => `- ${s}`));
-  return `${out.join('\n')}\n`;
+  return out;
 }
 
 /** bench/results/<date>.json and .md, and latest.md. Returns the paths written. */

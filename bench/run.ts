@@ -1,14 +1,20 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '@parley/schema/db';
-import { callsBench, callsTable, CHROMIUM } from './calls.ts';
+import { callsBench, callsTable } from './calls.ts';
 import { cleanupAll, installSignalHandlers } from './cleanup.ts';
 import { closedLoop, openLoop, parleyRig, plainRig, type LoadResult, type ThroughputResult } from './load.ts';
 import { mediaBench, mediaTable } from './media.ts';
+import { memoryBench, memoryTable } from './memory.ts';
 import { openBench, type OpenResult } from './open.ts';
 import { machine, printTable, writeResults, type RunRecord, type Table } from './report.ts';
+import { CHROMIUM } from '../client/test/e2e/browser.ts';
+import { renderBenchmarks } from './benchmarks-doc.ts';
+import { defaultMatrix, fullMatrix, quickMatrix, scaleBench, scaleTables, type ScaleResult } from './scale.ts';
 import { sdkBench, type SdkResult } from './sdk.ts';
+import { webBench } from './web.ts';
 import { database, mysqlAvailable, parleyChild, plainChild } from './servers.ts';
 import { bytes, ms, rate, ratio } from './stats.ts';
 
@@ -16,10 +22,18 @@ import { bytes, ms, rate, ratio } from './stats.ts';
  * `npm run bench`: every benchmark, each figure beside a baseline measured in
  * the same run on the same machine. Fails only when something is broken (a
  * message never arrives, a cache comes back empty); slow numbers are reported,
- * never judged. BENCH_QUICK=1 runs a short smoke version. docs/bench.md explains each figure.
+ * never judged. BENCH_QUICK=1 runs a short smoke version; BENCH_FULL=1 runs the whole
+ * scale matrix (10,000 clients, groups of 500, …); scenario ids as arguments
+ * (`npm run bench -- clients-10k group-500`) run only those scale scenarios.
+ * docs/bench.md explains each figure.
  */
 
 const quick = process.env.BENCH_QUICK === '1';
+const full = process.env.BENCH_FULL === '1';
+const chosen = process.argv.slice(2);
+const scenarios = chosen.length
+  ? chosen.map((id) => [...(quick ? quickMatrix : [...fullMatrix, ...defaultMatrix])].find((s) => s.id === id) ?? fail(`no scale scenario "${id}"`))
+  : quick ? quickMatrix : full ? fullMatrix : defaultMatrix;
 const plan = quick
   ? {
       rates: [[1, 3000], [100, 2000], [1000, 1000]] as Array<[number, number]>,
@@ -29,18 +43,24 @@ const plan = quick
       sdk: { sends: 20, conversations: 50, perConversation: 200, samples: 1 },
       mediaMB: 256,
       calls: 2,
+      memory: { connections: 50, conversations: 20 },
+      web: { reloads: 2, history: 2000, scrollMs: 2000 },
     }
   : {
       rates: [[1, 15_000], [100, 10_000], [1000, 5000]] as Array<[number, number]>,
       lanes: 10,
       throughput: { senders: 8, window: 20, durationMs: 8000, warmupMs: 1000 },
-      open: { samples: 9, medium: 1000, large: 100_000 },
+      open: { samples: 9, medium: 1000, large: 1_000_000 },
       sdk: { sends: 100, conversations: 50, perConversation: 200, samples: 3 },
       mediaMB: 2048,
       calls: 5,
+      memory: { connections: 500, conversations: 100 },
+      web: { reloads: 5, history: 10_000, scrollMs: 8000 },
     };
 
-const resultsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+const resultsDir = path.join(benchDir, 'results');
+let scale: ScaleResult[] = [];
 const startedAt = new Date();
 const t0 = performance.now();
 const record: RunRecord = { startedAt: startedAt.toISOString(), quick, durationSeconds: 0, machine: machine(), tables: [], raw: {}, skipped: [] };
@@ -56,7 +76,15 @@ async function main() {
   const dialects: Dialect[] = ['sqlite'];
   if (await mysqlAvailable()) dialects.push('mysql');
   else record.skipped.push(`MySQL: nothing answers at TEST_MYSQL_URL (${redact(process.env.TEST_MYSQL_URL!)}); MySQL figures missing`);
-  log(`bench${quick ? ' (quick)' : ''} on ${dialects.join(' and ')}`);
+  log(`bench${quick ? ' (quick)' : ''}${full ? ' (full matrix)' : ''} on ${dialects.join(' and ')}`);
+
+  // Parley ÷ the classic Socket.IO + MySQL relay, by the swarm of protocol clients (MySQL only).
+  if (dialects.includes('mysql')) {
+    scale = await scaleBench(scenarios, quick ? 2 : 3, log);
+    record.raw.scale = scale;
+    for (const table of scaleTables(scale)) add(table);
+  } else record.skipped.push('Parley ÷ relay: the relay and the swarm run on MySQL only');
+  if (chosen.length) return;
 
   // Floor: plain Hocuspocus at the same offered loads.
   const plain = await plainChild();
@@ -107,6 +135,11 @@ async function main() {
   record.raw.open = opens;
   add(openTable(opens));
 
+  log(`memory: ${plan.memory.connections} idle connections and ${plan.memory.conversations} loaded conversations on SQLite`);
+  const memory = [{ dialect: 'sqlite' as Dialect, figures: await memoryBench('sqlite', plan.memory) }];
+  record.raw.memory = memory;
+  add(memoryTable(memory));
+
   log(`SDK: latency, cold start with ${plan.sdk.conversations} cached conversations, memory`);
   const sdk = await sdkBench(plan.sdk);
   record.raw.sdk = sdk;
@@ -122,6 +155,13 @@ async function main() {
   record.raw.calls = calls;
   if (calls) add(callsTable(calls));
   else record.skipped.push(`calls: no Chromium at ${CHROMIUM}; calls figures missing`);
+
+  if (fs.existsSync(CHROMIUM)) {
+    log(`web app: initial JS, offline reload with 50 cached conversations, scrolling ${plan.web.history} messages, feature weights`);
+    const web = await webBench(plan.web);
+    record.raw.web = web.raw;
+    for (const table of web.tables) add(table);
+  } else record.skipped.push(`web app: no Chromium at ${CHROMIUM}`);
 }
 
 function latencyTable(floor: LoadResult[], ladders: Partial<Record<Dialect, LoadResult[]>>): Table {
@@ -188,6 +228,7 @@ function openTable(opens: OpenResult[]): Table {
       'first open: the first after a restart; for the seeded history this builds the window from the index under a new epoch.',
       'cold: the server had unloaded the document (read from snapshot + update log, checked against the index); warm: another client holds it open.',
       'history page: GET /api/conversations/:id/messages (newest 50).',
+      'Open time is also "newest 50 visible": the synced copy holds the window (the newest 200). Target: the largest history opens within ×2 of the 1-message one (cold ÷ 1-msg).',
       ...notes,
     ],
   };
@@ -220,6 +261,10 @@ function sdkTable(s: SdkResult): Table {
   };
 }
 
+function fail(why: string): never {
+  throw new Error(why);
+}
+
 function redact(url: string): string {
   try {
     const u = new URL(url);
@@ -242,6 +287,9 @@ try {
 }
 record.durationSeconds = (performance.now() - t0) / 1000;
 record.machine.loadAverageAtEnd = Number(os.loadavg()[0]!.toFixed(2));
-for (const file of writeResults(resultsDir, record)) console.log(`wrote ${path.relative(process.cwd(), file)}`);
+const written = writeResults(resultsDir, record);
+// The docs keep the default and full runs' figures; a smoke run or a chosen scenario does not replace them.
+if (!quick && !chosen.length && !failed) written.push(...renderBenchmarks(record, scale, path.join(benchDir, '../docs/benchmarks.md')));
+for (const file of written) console.log(`wrote ${path.relative(process.cwd(), file)}`);
 console.log(`bench ${failed ? 'FAILED' : 'done'} in ${record.durationSeconds.toFixed(0)} s`);
 process.exit(failed ? 1 : 0);
