@@ -26,7 +26,11 @@ export async function burst(options: {
     if (fault) {
       await sleep((count * options.everyMs) / 2);
       await injectFault(fault, options.targets, options.log, startedAt);
+      const done = options.log.done.at(-1)!;
+      // Progress as it happens: a run that outlives its timeout still tells how far it got.
+      process.stdout.write(`chaos: ${fault.kind} at ${(done.atMs / 1000).toFixed(1)} s, up again after ${done.tookMs} ms\n`);
     }
     await sending;
+    process.stdout.write(`chaos: phase ${k + 1}/${phases} sent (${((Date.now() - startedAt) / 1000).toFixed(1)} s)\n`);
   }
 }

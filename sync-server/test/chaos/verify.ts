@@ -1,7 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import type * as Y from 'yjs';
 import { conversationParts, epochState, userParts, type CommandResult, type HistoryPage } from '@parley/schema';
-import { api, connect } from '../clients.ts';
+import { api, connect, type SyncClient } from '../clients.ts';
 import { loadAll, type Member } from './workload.ts';
 
 /**
@@ -83,7 +83,11 @@ export async function verify(options: { members: Member[]; databaseUrl: string; 
   // Every user document: the outbox drained, one result per command id, each matching one index row of its sender.
   for (const member of members) {
     const who = `user document of ${member.auth.user.username}`;
-    const raw = await connect(`${options.directUrl.replace('http', 'ws')}/sync`, member.auth);
+    const raw = await openUserDocument(options.directUrl, member);
+    if (typeof raw === 'string') {
+      problems.push(`${who}: ${raw}`);
+      continue;
+    }
     try {
       const { outbox, results } = userParts(raw.user.doc);
       if (outbox.length) problems.push(`${who}: ${outbox.length} commands still in the outbox`);
@@ -131,4 +135,17 @@ function repeatedResults(results: Y.Array<CommandResult>): string {
   const counts = new Map<string, number>();
   for (const { result } of written) counts.set(result.id, (counts.get(result.id) ?? 0) + 1);
   return written.filter(({ result }) => counts.get(result.id)! > 1).map(({ client, result }) => `${JSON.stringify(result)} by client ${client}`).join('; ');
+}
+
+/** A fresh copy of the member's user document, tried a few times (a loaded machine can be slow to answer); a string says why not. */
+async function openUserDocument(directUrl: string, member: Member): Promise<SyncClient | string> {
+  let last = '';
+  for (let attempt = 0; attempt < 4; attempt++) {
+    try {
+      return await connect(`${directUrl.replace('http', 'ws')}/sync`, member.auth);
+    } catch (error) {
+      last = (error as Error).message;
+    }
+  }
+  return `could not be opened (${last})`;
 }
