@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestDatabase, testDialects, type TestDatabase } from '@parley/schema/db/testing';
@@ -94,8 +95,18 @@ export interface ChildServer {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The real `main.ts` in a child process, on a given port and database. */
-export async function spawnServer(options: { database: TestDatabase; port: number; env?: Record<string, string> }): Promise<ChildServer> {
+/**
+ * The real `main.ts` in a child process, on a given port and database. Its
+ * output goes to the test's, or line by line to `onOutput` (logs to read).
+ */
+export async function spawnServer(options: {
+  database: TestDatabase;
+  port: number;
+  env?: Record<string, string>;
+  onOutput?: (line: string) => void;
+  /** How long the process may take to answer /api/health (a loaded machine starts slowly). */
+  healthTimeoutMs?: number;
+}): Promise<ChildServer> {
   const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', path.join(root, 'src/main.ts')], {
     cwd: root,
     env: {
@@ -111,11 +122,16 @@ export async function spawnServer(options: { database: TestDatabase; port: numbe
       PARLEY_REGISTER_LIMIT: '100000',
       ...options.env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', options.onOutput ? 'pipe' : 'inherit', options.onOutput ? 'pipe' : 'inherit'],
   });
+  if (options.onOutput) {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream) readline.createInterface({ input: stream }).on('line', options.onOutput);
+    }
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${options.port}`;
-  await waitForHealth(url, exited);
+  await waitForHealth(url, exited, options.healthTimeoutMs);
   return {
     url,
     wsUrl: `ws://127.0.0.1:${options.port}/sync`,

@@ -50,14 +50,21 @@ export class OutboxProcessor {
   watch(doc: Y.Doc, userId: string, logged: () => Promise<void> = async () => undefined): () => void {
     const state: DrainState = { running: null, again: false, closed: false, retry: null, pace: null, logged };
     this.states.set(doc, state);
-    const { outbox } = userParts(doc);
+    const { outbox, results } = userParts(doc);
     const onChange = () => void this.drain(doc, userId);
+    // Rule O4 across copies: results that arrive from another copy are checked for ids answered twice.
+    const onResults = (event: Y.YArrayEvent<CommandResult>, transaction: Y.Transaction) => {
+      if (transaction.origin !== SERVER_ORIGIN && event.changes.added.size > 0) dropRepeatedResults(doc);
+    };
     outbox.observe(onChange);
+    results.observe(onResults);
     onChange();
+    dropRepeatedResults(doc);
     return () => {
       state.closed = true;
       clearTimers(state);
       outbox.unobserve(onChange);
+      results.unobserve(onResults);
       this.states.delete(doc);
     };
   }
@@ -226,6 +233,30 @@ function removeEntry(outbox: Y.Array<any>, raw: unknown) {
 /** The command ids `results` answers (at most LIMITS.resultsKept + a trim batch). */
 function answeredIds(doc: Y.Doc): Set<string> {
   return new Set(userParts(doc).results.toArray().map((r) => r.id));
+}
+
+/**
+ * Rule O4: one result per command id, even when two copies of the document
+ * each answered it (a copy that outlived a kill -9 and answered again before
+ * the client's copy, with the first answer, merged in; or two instances that
+ * both held the document). Every copy keeps the first entry of an id and
+ * deletes the others; Yjs orders the entries alike in every copy, so they
+ * all delete the same ones, and the first is never deleted.
+ */
+export function dropRepeatedResults(doc: Y.Doc): void {
+  const { results } = userParts(doc);
+  const seen = new Set<string>();
+  const repeated: number[] = [];
+  results.toArray().forEach((r, index) => {
+    const id = (r as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
+    if (seen.has(id)) repeated.push(index);
+    seen.add(id);
+  });
+  if (!repeated.length) return;
+  doc.transact(() => writeAs(doc, 'results', () => {
+    for (const index of repeated.reverse()) results.delete(index, 1);
+  }), SERVER_ORIGIN);
 }
 
 function appendResults(doc: Y.Doc, added: CommandResult[]) {

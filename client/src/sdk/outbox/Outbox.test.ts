@@ -11,8 +11,9 @@ import { retryInsertionIndex } from './queue.ts';
 async function setup(storage = memoryStorage(), doc = new Y.Doc()) {
   const clock = new FakeClock(1_000_000);
   const failures: MessageFailedEvent[] = [];
+  const confirmations: string[] = [];
   const outbox = new Outbox(doc, { clock, storage, userId: 'u1', maxRetries: 5, random: () => 0.5 }, {
-    sent: () => undefined,
+    sent: (e) => confirmations.push(e.commandId),
     failed: (e) => failures.push(e),
     changed: () => undefined,
     error: (e) => {
@@ -37,7 +38,7 @@ async function setup(storage = memoryStorage(), doc = new Y.Doc()) {
   };
   const sent = (seq: number) => (c: Command): CommandResult => ({ id: c.id, status: 'sent', seq, at: 0 });
   const full = (c: Command): CommandResult => ({ id: c.id, status: 'failed', code: 'OUTBOX_FULL', message: 'full', at: 0 });
-  return { outbox, clock, doc, failures, send, queue, texts, handle, sent, full, storage };
+  return { outbox, clock, doc, failures, confirmations, send, queue, texts, handle, sent, full, storage };
 }
 
 describe('SDK-Q3: retries keep the order typed', () => {
@@ -155,5 +156,17 @@ describe('SDK-Q4: messageStatus outside the window', () => {
     again.outbox.confirmSeen(Array.from({ length: SENT_REMEMBERED }, (_, i) => `seen-${i}`));
     expect(again.outbox.messageStatus('message-old')).toBeUndefined();
     expect(again.outbox.messageStatus(`seen-${SENT_REMEMBERED - 1}`)).toBe('sent');
+  });
+});
+
+describe('O4 on the client', () => {
+  it('a command answered twice (two server copies merged) is confirmed once', async () => {
+    const t = await setup();
+    const command = t.send('conv-ccc', 'once');
+    t.handle('once', t.sent(1));
+    // The other copy's answer to the same command merges in.
+    userParts(t.doc).results.push([storedResult({ id: command.id, status: 'sent', seq: 1, at: 0 })]);
+    expect(t.confirmations).toEqual([command.id]);
+    expect(t.outbox.messageStatus(command.messageId)).toBe('sent');
   });
 });

@@ -90,7 +90,8 @@ export class Outbox {
     results.observe((event) => {
       const added: CommandResult[] = [];
       for (const item of event.changes.added) added.push(...(item.content.getContent() as CommandResult[]));
-      for (const r of added) this.onResult(r);
+      // A command answered twice (two server copies merged, rule O4) is reported once; the server drops the repeat.
+      for (const r of added) if (!this.done.has(r.id)) this.onResult(r);
     });
     this.hooks.changed();
   }
