@@ -162,7 +162,7 @@ describe('media in the web app', () => {
     const player = pane(benPage, ana).locator('.message-row:not(.mine) video');
     await player.waitFor();
     const poster = await player.getAttribute('poster');
-    expect(poster).toMatch(/^\/files\/[0-9a-f]{32}\?sig=/);
+    expect(poster).toMatch(/^(https?:\/\/[^/]+)?\/files\/[0-9a-f]{32}\?sig=/);
     expect(await benPage.evaluate(async (src) => (await fetch(src)).headers.get('content-type'), poster!)).toBe('image/jpeg');
     const played = await player.evaluate(async (v: HTMLVideoElement) => {
       v.muted = true;
@@ -203,7 +203,7 @@ describe('media in the web app', () => {
     await thumb.waitFor();
     const img = thumb.locator('img');
     expect(await img.getAttribute('loading')).toBe('lazy');
-    expect(await img.getAttribute('src')).toMatch(/^\/files\/[0-9a-f]{32}\/thumbnail\?sig=/);
+    expect(await img.getAttribute('src')).toMatch(/^(https?:\/\/[^/]+)?\/files\/[0-9a-f]{32}\/thumbnail\?sig=/);
     await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
     // The box keeps the picture's shape before it loads (3:2 here).
     const box = await thumb.boundingBox();
@@ -265,7 +265,7 @@ describe('media in the web app', () => {
     await anaPage.getByRole('button', { name: 'Create group' }).click();
     const header = anaPage.getByRole('region', { name: 'Conversation with Trip photos' }).locator('.pane-header .avatar img');
     await header.waitFor();
-    expect(await header.getAttribute('src')).toMatch(/^\/files\/[0-9a-f]{32}\/thumbnail\?sig=/);
+    expect(await header.getAttribute('src')).toMatch(/^(https?:\/\/[^/]+)?\/files\/[0-9a-f]{32}\/thumbnail\?sig=/);
     await expect.poll(() => header.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
   });
 });
