@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { conversationParts, ParleyError, type ErrorCode } from '@parley/schema';
+import { conversationDocName, conversationParts, ParleyError, type ErrorCode } from '@parley/schema';
 import { startTestServer, type TestServer } from '../../sync-server/test/harness.ts';
 import { memoryStorage, type ClientStorage, type ParleyClient } from '../src/sdk/index.ts';
 import { account, client, direct, until } from './helpers.ts';
@@ -42,6 +42,25 @@ describe('epochs, storage failures, tokens', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.filter((id) => id === first.messageId)).toHaveLength(1);
     expect(conversationParts(room.synced.doc).epoch.toArray()).not.toContain(-1);
+  });
+
+  it('SDK-A7: a document the server closes alone, on a socket that stays open, authenticates again and keeps receiving', async () => {
+    server = await startTestServer();
+    const [a, b] = [await account(server.url, 'alice'), await account(server.url, 'bob')];
+    const alice = track(client(server.url, a));
+    const bob = track(client(server.url, b));
+    await Promise.all([alice.connect(), bob.connect()]);
+    const conv = await direct(alice, b);
+    const room = await alice.openConversation(conv.id);
+    await until(() => room.synced.synced, 'the conversation synced');
+    // A CLOSE frame for this one document: Hocuspocus leaves the provider unauthenticated, the socket open.
+    server.sync.server.hocuspocus.closeConnections(conversationDocName(conv.id));
+    await until(() => !room.synced.synced, 'the document closed');
+    expect(alice.getConnectionState()).toBe('connected');
+    const later = await bob.sendMessage({ conversationId: conv.id, text: 'after the close' });
+    await later.confirmed;
+    await until(() => room.messages().some((m) => m.id === later.messageId), 'a message sent after the close');
+    expect(room.synced.synced).toBe(true);
   });
 
   it('SDK-S3: storage failures are reported as STORAGE_FAILED, not swallowed', async () => {

@@ -1,4 +1,4 @@
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { HocuspocusProvider, HocuspocusProviderWebsocket, WebSocketStatus } from '@hocuspocus/provider';
 import { CLOSE, encodeStateless, isErrorCode, isExpiryClose, ParleyError } from '@parley/schema';
 import type * as Y from 'yjs';
 import type { ResolvedConfig } from '../config.ts';
@@ -151,6 +151,11 @@ export class Connection {
         this.available(provider);
         options.onSynced?.();
       },
+      // Rule SDK-A7: the server closed this document alone (a CLOSE frame; the socket lives on). The
+      // provider is left unauthenticated and would stay so; it authenticates again after a delay.
+      onClose: () => {
+        if (ws.status === WebSocketStatus.Connected) this.retryUnavailable(provider);
+      },
     });
     provider.on('destroy', () => {
       this.available(provider);
@@ -182,6 +187,7 @@ export class Connection {
    * database) authenticates again after the reconnect delay of its attempt
    * (SDK-R1), with no limit: the socket is fine, only the server's storage is
    * not. A drop meanwhile needs no timer, the reconnect re-authenticates it.
+   * Rule SDK-A7: so does a document the server closed alone.
    */
   private retryUnavailable(provider: HocuspocusProvider): void {
     const retry = this.unavailable.get(provider) ?? { attempts: 0, timer: null };
