@@ -18,9 +18,7 @@ export default defineConfig({
   ...sourceConditions,
   test: {
     include: ['schema/src/**/*.test.ts', 'scripts/**/*.test.mjs', 'sync-server/{src,test}/**/*.test.ts', 'media-server/{src,test}/**/*.test.ts', 'client/{src,test}/**/*.test.ts'],
-    // The chaos suite runs on its own (npm run test:chaos, test:chaos-short): it still finds a replica
-    // whose conversation provider stays closed on a connected socket (docs/testing.md, "Open findings").
-    exclude: ['**/node_modules/**', '**/*.e2e.test.ts', ...(process.env.PARLEY_CHAOS ? [] : ['sync-server/test/chaos/**'])],
+    exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Server tests bind ports and own a database each; files run in parallel, tests within a file in order.

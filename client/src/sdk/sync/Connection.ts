@@ -197,7 +197,10 @@ export class Connection {
     const delay = reconnectDelay(this.config.reconnect, retry.attempts, this.config.random);
     retry.timer = this.config.clock.setTimeout(() => {
       retry.timer = null;
-      if (this.current !== 'connected' || !this.providers.has(provider) || provider.isAuthenticated) return;
+      if (!this.providers.has(provider) || provider.isAuthenticated) return;
+      // Refused just as the socket opened, or while it is down: look again later rather than
+      // leave it to a reconnect that may already have happened (a reconnect's own refusal comes back here).
+      if (this.current !== 'connected' || this.ws?.status !== WebSocketStatus.Connected) return this.retryUnavailable(provider);
       void provider.sendToken().then(() => provider.startSync());
     }, delay);
   }
