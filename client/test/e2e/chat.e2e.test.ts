@@ -156,7 +156,8 @@ describe('web app', () => {
     await alicePage.getByLabel('Find people by username').fill(bob.username);
     await alicePage.locator(`[data-username="${bob.username}"]`).click();
     await alicePage.getByRole('region', { name: `Conversation with ${bob.displayName}` }).waitFor();
-    expect(await alicePage.locator('.conversation').count()).toBe(1);
+    // The sidebar goes back from the people search to the list once the chat opens: poll, do not sample.
+    await expect.poll(() => alicePage.locator('.conversation').count(), { timeout: 10_000 }).toBe(1);
   });
 
   it('keeps the session and the open conversation across a reload', async () => {
