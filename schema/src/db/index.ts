@@ -69,11 +69,11 @@ async function migrate(store: Store): Promise<void> {
   const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'schema_migrations', migrationLockTableName: 'schema_migrations_lock' });
   // Kysely takes no migration lock on SQLite, so two processes opening one fresh file
   // (npm start's sync-server and media-server) race: the loser's migration fails on a
-  // table the winner just created and rolls back. Trying again finds the winner's work done.
+  // table or column the winner just created and rolls back. Trying again finds the winner's work done.
   for (let attempt = 1; ; attempt++) {
     const { error } = await migrator.migrateToLatest();
     if (!error) return;
-    const racing = store.dialect === 'sqlite' && /already exists|database is locked|SQLITE_BUSY/i.test(String((error as Error)?.message ?? error));
+    const racing = store.dialect === 'sqlite' && /already exists|duplicate column name|database is locked|SQLITE_BUSY/i.test(String((error as Error)?.message ?? error));
     if (!racing || attempt >= 20) throw error instanceof Error ? error : new Error(String(error));
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
   }
