@@ -1,21 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import type { ConversationStatus, ConversationType, Role } from '@parley/schema';
+import type { Role } from '@parley/schema';
+import type { Facts } from './decide.ts';
 import type { Bus } from '../cluster/bus.ts';
 import { currentMembers } from '../index/members.ts';
 
-/** What a send or a read is decided on, as the index held it when it was loaded. */
-export interface CachedConversation {
-  id: string;
-  type: ConversationType;
-  /** The stored status; the effective one also depends on `expiresAt` (set at creation, never changed). */
-  status: ConversationStatus;
-  expiresAt: number | null;
-  title: string | null;
-  avatarUrl: string | null;
-  /** Current members in join order, with their roles. */
-  members: Map<string, Role>;
-}
+/**
+ * What a send or a read is decided on, as the index held it when it was loaded:
+ * decide's conversation facts without `lastSeq` (never cached), where `status` is
+ * the stored one (the effective one also depends on `expiresAt`, set at creation,
+ * never changed), and the current members in join order, with their roles.
+ */
+export type CachedConversation = Omit<NonNullable<Facts['conversation']>, 'lastSeq'> & { members: Map<string, Role> };
 
 const TOPIC = 'facts';
 /** Conversations kept; the oldest loaded go first past it. */
