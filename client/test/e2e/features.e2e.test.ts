@@ -242,7 +242,9 @@ describe('web app features', () => {
     await client.destroy();
     // Straight into the index, as an import would: 10,000 sends would time the write path instead.
     const store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: system.dataDir });
-    await seedHistory(store.db, conversation.id, [ids.dave!.id, ids.erin!.id], 10_000);
+    const { lastSeq } = await seedHistory(store.db, conversation.id, [ids.dave!.id, ids.erin!.id], 10_000);
+    // Dave has read it all: the conversation opens at the newest, not at a first unread.
+    await store.db.updateTable('members').set({ last_read_seq: lastSeq }).where('conversation_id', '=', conversation.id).where('user_id', '=', ids.dave!.id).execute();
     await store.close();
 
     const page = await newPage();
@@ -261,5 +263,17 @@ describe('web app features', () => {
     }
     expect(previous).toBeLessThan(10_001 - 300);
     expect(max).toBeLessThanOrEqual(100);
+  });
+
+  it('opens a conversation with unread messages at the first unread, with a way to the newest', async () => {
+    // Erin has read none of Dave's 5,000 seeded messages; nothing is cached in her browser.
+    const page = await newPage();
+    await signIn(page, people.erin);
+    await open(page, 'Dave Li');
+    // The divider moves up as older pages (more unread) come in; the reader is away from the newest.
+    await pane(page).locator('.unread-divider').waitFor();
+    expect(await row(page, 'history message 10001').count()).toBe(0);
+    await page.locator('.jump-latest').click();
+    await row(page, 'history message 10001').waitFor();
   });
 });

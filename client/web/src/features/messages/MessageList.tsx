@@ -100,6 +100,15 @@ export const MessageList = forwardRef<MessageListHandle, Props>(function Message
   );
 
   const initial = firstUnread ? Math.max(0, messages.findIndex((m) => m.id === firstUnread)) : messages.length - 1;
+  // A conversation with nothing cached mounts empty and fills when its document syncs:
+  // initialTopMostItemIndex has passed by then, so the reader is placed once, here, on
+  // the first unread or the newest, whatever Virtuoso made of the empty list.
+  const placed = useRef(messages.length > 0);
+  useLayoutEffect(() => {
+    if (placed.current || !messages.length) return;
+    placed.current = true;
+    virtuoso.current?.scrollToIndex({ index: Math.max(0, initial), align: firstUnread ? 'start' : 'end', behavior: 'auto' });
+  }, [messages.length, initial, firstUnread]);
 
   return (
     <div className="message-scroll-wrap">
