@@ -19,6 +19,8 @@ export const CLOSE = {
   unauthenticated: { code: 4429, reason: 'RATE_LIMITED' },
   /** A frame or update past its size limit, or a user document past its quota (rules B4, B5). */
   tooLarge: { code: 4413, reason: 'PAYLOAD_TOO_LARGE' },
+  /** A conversation document's connection on a copy the server is dropping (rule E2) that did not let go: open it again. */
+  reloading: { code: 4503, reason: 'UNAVAILABLE' },
   /** An update to a user document that writes a root key the protocol does not define (rule B5). */
   invalidUpdate: { code: 4400, reason: 'VALIDATION_FAILED' },
 } as const;

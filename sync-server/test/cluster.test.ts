@@ -250,4 +250,47 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('two instances through Redis [mysql
       onB.destroy();
     }
   });
+
+  it('E2 under load: commands that keep coming on the dropping instance do not keep its stale copy open', async () => {
+    const [ann, ben] = [await register(a.url, 'ann'), await register(b.url, 'ben')];
+    const id = await directConversation(a.url, ann, ben);
+    const onA = await connect(a.wsUrl, ann);
+    await onA.open(id);
+    onA.send(id, 'before');
+    await waitFor(() => onA.messages(id).length === 2, 10_000, 'the first message on A');
+    const { db } = a.services.store;
+    await db.deleteFrom('document_updates').where('name', '=', `conversation:${id}`).execute();
+    await db.deleteFrom('documents').where('name', '=', `conversation:${id}`).execute();
+    // Ann keeps sending through A, whose commands hold and project into the conversation the whole time.
+    const sent: Array<{ messageId: string; at: number }> = [];
+    const sender = setInterval(() => sent.push({ ...onA.send(id, `during ${sent.length}`), at: Date.now() }), 100);
+    const onB = await connect(b.wsUrl, ben);
+    try {
+      await onB.open(id).catch(() => undefined);
+      const has = (c: SyncClient, ids: string[]) => {
+        const seen = new Set(c.messages(id).map((m) => m.id));
+        return ids.every((m) => seen.has(m));
+      };
+      const current = (c: SyncClient) => {
+        const entry = c.conversations.get(id);
+        return !!entry && entry.provider.isSynced && !epochState(entry.doc).stale;
+      };
+      // Both replicas on one epoch and following the sends, while they still come.
+      await waitFor(() => {
+        for (const [c, token] of [[onA, ann.token], [onB, ben.token]] as const) {
+          const entry = c.conversations.get(id);
+          if (entry && epochState(entry.doc).stale) void reopen(c, id, token);
+        }
+        const older = sent.filter((m) => m.at < Date.now() - 1500).map((m) => m.messageId);
+        return older.length > 0 && current(onA) && current(onB) && has(onA, older) && has(onB, older);
+      }, 12_000, 'both replicas current while the sends go on');
+      clearInterval(sender);
+      const all = sent.map((m) => m.messageId);
+      await waitFor(() => has(onA, all) && has(onB, all), 10_000, 'every send on both replicas');
+    } finally {
+      clearInterval(sender);
+      onA.destroy();
+      onB.destroy();
+    }
+  });
 });

@@ -24,6 +24,8 @@ interface DirectEntry {
 const DROP_TOPIC = 'epochDrop';
 /** How long a peer's announced drop holds opens back, if its release never arrives (it died). */
 const PEER_DROP_MAX_MS = 5000;
+/** How often the server's own open looks again whether a dropped copy is gone (E2). */
+const DROP_POLL_MS = 50;
 
 function decodes(update: Uint8Array): boolean {
   try {
@@ -338,7 +340,8 @@ export class DocumentHub implements ConversationWriter {
     if (this.closed) throw new Error('the server is shutting down');
     let entry = this.direct.get(name);
     if (!entry) {
-      const created: DirectEntry = { connection: instance.openDirectConnection(name, { userId: null, server: true }), timer: null, users: 0 };
+      const opened = this.afterDrop(name).then(() => instance.openDirectConnection(name, { userId: null, server: true }));
+      const created: DirectEntry = { connection: opened, timer: null, users: 0 };
       created.connection.catch(() => {
         if (this.direct.get(name) === created) this.direct.delete(name);
       });
@@ -349,6 +352,31 @@ export class DocumentHub implements ConversationWriter {
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = null;
     return entry;
+  }
+
+  /**
+   * Rule E2: the server's own open of a document waits while a copy of it is
+   * being dropped, here or on another instance. Opening it meanwhile would hand
+   * back the loaded stale copy (its clients then stay refused for as long as
+   * commands keep it open) or merge the peer's copy again. Client connections
+   * still on a stale copy here after `PEER_DROP_MAX_MS` are closed (UNAVAILABLE:
+   * they authenticate again, SDK-A7); one still loaded after twice that fails
+   * the command, which stays in its outbox and is retried (O9).
+   */
+  private async afterDrop(name: string): Promise<void> {
+    const started = Date.now();
+    let closed = false;
+    while (this.isDropped(name)) {
+      const waited = Date.now() - started;
+      const document = this.instance?.documents.get(name);
+      if (waited >= 2 * PEER_DROP_MAX_MS) throw new Error(`${name}: a dropped copy is still loaded; try again shortly`);
+      if (waited >= PEER_DROP_MAX_MS && !closed && document && this.stale.has(document)) {
+        closed = true;
+        this.log.warn({ document: name, connections: document.getConnectionsCount() }, 'a dropped copy did not unload; closing its connections');
+        for (const connection of document.getConnections()) connection.close(CLOSE.reloading);
+      }
+      await new Promise((resolve) => setTimeout(resolve, DROP_POLL_MS));
+    }
   }
 
   private unuse(name: string, entry: DirectEntry) {
