@@ -120,6 +120,8 @@ export async function spawnServer(options: {
       PARLEY_COMMAND_RATE: '100000',
       PARLEY_COMMAND_BURST: '100000',
       PARLEY_REGISTER_LIMIT: '100000',
+      // Load tools and suites open thousands of sockets from 127.0.0.1 (rule B6 counts per address).
+      PARLEY_UNAUTHENTICATED_PER_ADDRESS: '100000',
       ...options.env,
     },
     stdio: ['ignore', options.onOutput ? 'pipe' : 'inherit', options.onOutput ? 'pipe' : 'inherit'],
