@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dialect } from '@parley/schema/db';
+import { userParts } from '@parley/schema';
 import { freePort, spawnServer } from '../sync-server/test/harness.ts';
 import { connect, directConversation, register, waitFor, type SyncClient } from '../sync-server/test/clients.ts';
 import { onCleanup, trackChild } from './cleanup.ts';
@@ -77,12 +78,15 @@ export async function memoryBench(dialect: Dialect, options: { connections: numb
     const peers = users.slice(1, 1 + options.conversations);
     const ids: string[] = [];
     for (const peer of peers) ids.push(await directConversation(child.url, users[0]!, peer));
-    // `results` keeps the last 500 (O3): each conversation's last send is waited for by its id.
+    // `results` keeps only the last 500 (O3): answers are collected as they arrive, and
+    // each conversation's last send is waited for by its id.
+    const answered = new Set<string>();
+    const { results } = userParts(owner.user.doc);
+    const collect = () => results.forEach((r) => answered.add(r.id));
+    results.observe(collect);
     const lasts = ids.map((id) => Array.from({ length: messagesPer }, (_, m) => owner.send(id, `message ${m}`).id).at(-1)!);
-    await waitFor(() => {
-      const answered = new Set(owner.results().map((r) => r.id));
-      return lasts.every((id) => answered.has(id));
-    }, 120_000, 'every message sent');
+    await waitFor(() => lasts.every((id) => answered.has(id)), 120_000, 'every message sent');
+    results.unobserve(collect);
     for (const id of ids) await owner.open(id);
     await sleep(1000);
     const loaded = await sample();
