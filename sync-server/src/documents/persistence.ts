@@ -8,7 +8,21 @@ import type { Database, Store } from '@parley/schema/db';
  * after a change is applied and before its command is acknowledged, so what a
  * client was sent survives a kill -9; snapshots compact the log later.
  */
+/** Log rows per insert, and their bytes: well inside MySQL's max_allowed_packet and SQLite's variable limit. */
+const APPEND_ROWS = 500;
+const APPEND_BYTES = 4 * 1024 * 1024;
+
+interface Append {
+  name: string;
+  data: Uint8Array;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 export class DocumentPersistence {
+  /** Appends waiting for the next turn of the event loop (rule P6). */
+  private appends: Append[] | null = null;
+
   constructor(private readonly store: Store) {}
 
   /**
@@ -29,7 +43,43 @@ export class DocumentPersistence {
   async appendUpdates(name: string, updates: Uint8Array[]): Promise<void> {
     if (updates.length === 0) return;
     const data = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    await retryDeadlock(() => this.store.db.insertInto('document_updates').values({ name, data, created_at: Date.now() }).execute());
+    return new Promise<void>((resolve, reject) => {
+      if (!this.appends) {
+        this.appends = [];
+        setImmediate(() => void this.writeAppends());
+      }
+      this.appends.push({ name, data, resolve, reject });
+    });
+  }
+
+  /**
+   * Rule P6: the log appends of one event-loop turn, across documents (a group
+   * commit's conversations, its senders' results, the inboxes it moved), are one
+   * multi-row insert, not one statement per document. Each caller is answered
+   * when its rows are in; a failed insert fails only the appends it carried.
+   */
+  private async writeAppends() {
+    const appends = this.appends ?? [];
+    this.appends = null;
+    const at = Date.now();
+    const chunks: Append[][] = [];
+    let bytes = Infinity;
+    for (const append of appends) {
+      if (bytes + append.data.length > APPEND_BYTES || chunks.at(-1)!.length >= APPEND_ROWS) {
+        chunks.push([]);
+        bytes = 0;
+      }
+      chunks.at(-1)!.push(append);
+      bytes += append.data.length;
+    }
+    await Promise.all(chunks.map(async (chunk) => {
+      try {
+        await retryDeadlock(() => this.store.db.insertInto('document_updates').values(chunk.map((a) => ({ name: a.name, data: a.data, created_at: at }))).execute());
+        for (const a of chunk) a.resolve();
+      } catch (error) {
+        for (const a of chunk) a.reject(error);
+      }
+    }));
   }
 
   /**
