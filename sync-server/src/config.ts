@@ -109,7 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     commandBurst: positiveInt(env.PARLEY_COMMAND_BURST, LIMITS.commandBurst),
     outboxMaxPending: positiveInt(env.PARLEY_OUTBOX_MAX_PENDING, LIMITS.outboxMaxPending),
     accessTokenTtlSeconds: positiveInt(env.PARLEY_TOKEN_TTL, LIMITS.accessTokenTtlSeconds),
-    storeDebounceMs: positiveInt(env.PARLEY_STORE_DEBOUNCE_MS, 2000),
+    storeDebounceMs: positiveInt(env.PARLEY_STORE_DEBOUNCE_MS, 10_000),
     // Unique across machines: Redis tells instances apart by it.
     instanceName: env.PARLEY_INSTANCE || `sync-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     presenceGraceMs: positiveInt(env.PARLEY_PRESENCE_GRACE_MS, 5000),
