@@ -40,7 +40,9 @@ export interface RunningChild extends ChildServer {
 
 /** The real sync-server (`main.ts`) in its own process, as deployed. */
 export async function parleyChild(db: TestDatabase): Promise<RunningChild> {
-  const child = await spawnServer({ database: db, port: await freePort(), env: { LOG_LEVEL: 'error' } });
+  // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
+  const child = await spawnServer({ database: db, port: await freePort(), env: { LOG_LEVEL: 'error' }, nodeArgs });
   trackChild(child.process);
   const stop = onCleanup('stop sync-server', () => stopChild(child.process, child.exited));
   return { ...child, stop };

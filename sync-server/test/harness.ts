@@ -103,11 +103,13 @@ export async function spawnServer(options: {
   database: TestDatabase;
   port: number;
   env?: Record<string, string>;
+  /** Node flags before the script's own (a CPU profile, …). */
+  nodeArgs?: string[];
   onOutput?: (line: string) => void;
   /** How long the process may take to answer /api/health (a loaded machine starts slowly). */
   healthTimeoutMs?: number;
 }): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--conditions=@parley/source', '--import', 'tsx', path.join(root, 'src/main.ts')], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--conditions=@parley/source', '--import', 'tsx', path.join(root, 'src/main.ts')], {
     cwd: root,
     env: {
       ...process.env,
