@@ -13,7 +13,12 @@ import { post, registerUser } from './web.ts';
  * pages of 50 at the top. Every requestAnimationFrame delta is a frame time.
  */
 
-export interface ScrollResult {
+export interface ScrollResult extends FrameFigures {
+  /** The floor: the same flick in the same browser over a static page of plain rows (no React, no virtualization). */
+  floor: FrameFigures;
+}
+
+interface FrameFigures {
   frames: Distribution;
   p95: number;
   /** Frames over 50 ms (the browser's long-task threshold). */
@@ -63,7 +68,9 @@ export async function scrollFrames(system: RunningSystem, browser: Browser, hist
   const { conversation } = await post<{ conversation: { id: string } }>(system, '/conversations', { type: 'direct', memberIds: [writer.user.id] }, reader.token);
   // Straight into the index, as an import would (the same SQLite file the running server uses).
   const store = await openStore({ databaseUrl: process.env.DATABASE_URL, dataDir: system.dataDir });
-  await seedHistory(store.db, conversation.id, [reader.user.id, writer.user.id], history);
+  const { lastSeq } = await seedHistory(store.db, conversation.id, [reader.user.id, writer.user.id], history);
+  // Read to the end: the conversation opens at the newest, not at a first unread.
+  await store.db.updateTable('members').set({ last_read_seq: lastSeq }).where('conversation_id', '=', conversation.id).where('user_id', '=', reader.user.id).execute();
   await store.close();
 
   const context = await browser.newContext({ viewport: { width: 1360, height: 820 } });
@@ -75,18 +82,33 @@ export async function scrollFrames(system: RunningSystem, browser: Browser, hist
     await page.locator('.conversation', { hasText: 'Writer' }).first().click();
     await page.locator('.message-item[data-seq]').first().waitFor({ timeout: 30_000 });
     await page.waitForTimeout(500);
-    const measured = (await page.evaluate(`(${IN_PAGE})(${durationMs})`)) as { deltas: number[]; maxRows: number; scrolledBack: number };
-    const frames = distribution(measured.deltas);
-    const sorted = [...measured.deltas].sort((a, b) => a - b);
-    return {
-      frames,
-      p95: sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] ?? NaN,
-      longFrames: measured.deltas.filter((d) => d > 50).length,
-      dropped: measured.deltas.filter((d) => d > 33.4).length,
-      maxRows: measured.maxRows,
-      scrolledBack: measured.scrolledBack,
-    };
+    const app = figures(await page.evaluate(`(${IN_PAGE})(${durationMs})`));
+    await page.setContent(staticHistory(history));
+    await page.waitForTimeout(500);
+    return { ...app, floor: figures(await page.evaluate(`(${IN_PAGE})(${durationMs})`)) };
   } finally {
     await context.close();
   }
+}
+
+function figures(measured: { deltas: number[]; maxRows: number; scrolledBack: number }): FrameFigures {
+  const sorted = [...measured.deltas].sort((a, b) => a - b);
+  return {
+    frames: distribution(measured.deltas),
+    p95: sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] ?? NaN,
+    longFrames: measured.deltas.filter((d) => d > 50).length,
+    dropped: measured.deltas.filter((d) => d > 33.4).length,
+    maxRows: measured.maxRows,
+    scrolledBack: measured.scrolledBack,
+  };
+}
+
+/** Every message as a plain bubble-like row, scrolled to the newest: what the browser alone costs. */
+function staticHistory(count: number): string {
+  const rows = Array.from({ length: count }, (_, i) => {
+    const seq = i + 2;
+    const side = seq % 2 ? 'flex-start' : 'flex-end';
+    return `<div class="message-item" data-seq="${seq}" style="display:flex;justify-content:${side};padding:1px 24px"><div style="max-width:560px;padding:8px 12px 6px;border-radius:18px;background:#fff;box-shadow:0 1px 1px rgb(16 24 40 / .06)">history message ${seq}: the quick brown fox jumps over the lazy dog <small>1:37 AM</small></div></div>`;
+  });
+  return `<body style="margin:0;background:#f4f5f8;font:15px system-ui,sans-serif"><div class="message-scroll" style="height:100vh;overflow-y:auto">${rows.join('')}</div><script>document.querySelector('.message-scroll').scrollTop = 1e9</script></body>`;
 }
