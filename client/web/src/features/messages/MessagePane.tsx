@@ -137,7 +137,8 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
   const subtitle = typingNames.length
     ? t('pane.typing', { count: typingNames.length, names: typingNames.join(', ') })
     : conversation.type === 'direct'
-      ? [conversation.peer ? `@${conversation.peer.username}` : t('names.directChat'), presence].join(' · ')
+      ? // Presence first: on a narrow screen the line is cut at its end.
+        [presence, conversation.peer ? `@${conversation.peer.username}` : t('names.directChat')].join(' · ')
       : t('pane.members', { count: meta.members?.length ?? detail?.members.length ?? conversation.memberCount ?? 0 });
 
   const blocked = left ? t('composer.readOnly') : conversation.status !== 'active' ? t('composer.closed') : null;
