@@ -204,17 +204,22 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('two instances through Redis [mysql
     }
   }, 60_000 + rounds * 10_000);
 
-  it('E2: an instance holding an older epoch drops it at once when another instance builds a newer one', async () => {
+  /** Ann on A holds a conversation with Ben whose stored state is then lost: B, opening it, must build a new epoch. */
+  async function olderEpochOnA() {
     const [ann, ben] = [await register(a.url, 'ann'), await register(b.url, 'ben')];
     const id = await directConversation(a.url, ann, ben);
     const onA = await connect(a.wsUrl, ann);
     await onA.open(id);
     onA.send(id, 'before');
     await waitFor(() => onA.messages(id).length === 2, 10_000, 'the first message on A');
-    // The stored state is lost while A holds the document: B, opening it, must build a new epoch.
     const { db } = a.services.store;
     await db.deleteFrom('document_updates').where('name', '=', `conversation:${id}`).execute();
     await db.deleteFrom('documents').where('name', '=', `conversation:${id}`).execute();
+    return { ann, ben, id, onA };
+  }
+
+  it('E2: an instance holding an older epoch drops it at once when another instance builds a newer one', async () => {
+    const { ann, ben, id, onA } = await olderEpochOnA();
     const onB = await connect(b.wsUrl, ben);
     const reloads = { a: 0, b: 0 };
     const openB = onB.open(id).catch(() => undefined);
@@ -252,15 +257,7 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('two instances through Redis [mysql
   });
 
   it('E2 under load: commands that keep coming on the dropping instance do not keep its stale copy open', async () => {
-    const [ann, ben] = [await register(a.url, 'ann'), await register(b.url, 'ben')];
-    const id = await directConversation(a.url, ann, ben);
-    const onA = await connect(a.wsUrl, ann);
-    await onA.open(id);
-    onA.send(id, 'before');
-    await waitFor(() => onA.messages(id).length === 2, 10_000, 'the first message on A');
-    const { db } = a.services.store;
-    await db.deleteFrom('document_updates').where('name', '=', `conversation:${id}`).execute();
-    await db.deleteFrom('documents').where('name', '=', `conversation:${id}`).execute();
+    const { ann, ben, id, onA } = await olderEpochOnA();
     // Ann keeps sending through A, whose commands hold and project into the conversation the whole time.
     const sent: Array<{ messageId: string; at: number }> = [];
     const sender = setInterval(() => sent.push({ ...onA.send(id, `during ${sent.length}`), at: Date.now() }), 100);
