@@ -63,21 +63,23 @@ export class DocumentPersistence {
     this.appends = null;
     const at = Date.now();
     const chunks: Append[][] = [];
-    let bytes = Infinity;
+    let chunk: Append[] = [];
+    let bytes = 0;
     for (const append of appends) {
-      if (bytes + append.data.length > APPEND_BYTES || chunks.at(-1)!.length >= APPEND_ROWS) {
-        chunks.push([]);
+      if (chunk.length === 0 || chunk.length >= APPEND_ROWS || bytes + append.data.length > APPEND_BYTES) {
+        chunk = [];
+        chunks.push(chunk);
         bytes = 0;
       }
-      chunks.at(-1)!.push(append);
+      chunk.push(append);
       bytes += append.data.length;
     }
-    await Promise.all(chunks.map(async (chunk) => {
+    await Promise.all(chunks.map(async (rows) => {
       try {
-        await retryDeadlock(() => this.store.db.insertInto('document_updates').values(chunk.map((a) => ({ name: a.name, data: a.data, created_at: at }))).execute());
-        for (const a of chunk) a.resolve();
+        await retryDeadlock(() => this.store.db.insertInto('document_updates').values(rows.map((a) => ({ name: a.name, data: a.data, created_at: at }))).execute());
+        for (const a of rows) a.resolve();
       } catch (error) {
-        for (const a of chunk) a.reject(error);
+        for (const a of rows) a.reject(error);
       }
     }));
   }
