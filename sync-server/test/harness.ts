@@ -165,15 +165,4 @@ async function waitForHealth(url: string, exited: Promise<number | null>, timeou
   throw new Error(`server at ${url} not healthy after ${timeoutMs} ms`);
 }
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort } from './ports.ts';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../../sync-server/test/ports.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -17,18 +17,24 @@ export interface RunningSystem {
   stop(): Promise<number | null>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/** Thrown when a port picked as free was taken before start.mjs bound it. */
+class PortTaken extends Error {}
+
+/**
+ * Starts Parley. Another test process may take a port between our pick and
+ * start.mjs binding it; then it starts again on other ports.
+ */
+export async function startSystem(timeoutMs = 150_000): Promise<RunningSystem> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(timeoutMs);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === 3) throw err;
+    }
+  }
 }
 
-export async function startSystem(timeoutMs = 150_000): Promise<RunningSystem> {
+async function startOnce(timeoutMs: number): Promise<RunningSystem> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-e2e-data-'));
   const [sync, media, web] = [await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
@@ -62,7 +68,9 @@ export async function startSystem(timeoutMs = 150_000): Promise<RunningSystem> {
     void exited.then((code) => {
       clearTimeout(timer);
       clearInterval(poll);
-      reject(new Error(`scripts/start.mjs exited with ${code} before Parley was running:\n${output}`));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      const Failure = /EADDRINUSE|is in use/.test(output) ? PortTaken : Error;
+      reject(new Failure(`scripts/start.mjs exited with ${code} before Parley was running:\n${output}`));
     });
   });
 
