@@ -127,6 +127,28 @@ eachServer('calls', (server) => {
     done();
   });
 
+  it('K2: a device of the callee that connects while the call rings rings too; one that connects after the answer, or the caller\'s, does not', async () => {
+    const { alice, bob, a, b1, invite, done } = await pair();
+    const callId = invite();
+    await b1.next('callIncoming', callId);
+    const late = await device(server, bob);
+    expect(await late.next('callIncoming', callId)).toMatchObject({ callerId: alice.user.id, peerId: a.peerId });
+    const callerTab = await device(server, alice);
+    b1.send({ type: 'callAccept', callId, peerToken: b1.peerToken });
+    await a.next('callAccepted', callId);
+    await late.next('callAccepted', callId);
+    const afterAnswer = await device(server, bob);
+    // A ping answered proves the connection is through its connected hook.
+    afterAnswer.send({ type: 'ping', t: 1 });
+    await waitFor(() => afterAnswer.seen.some((m) => m.type === 'pong'), 10_000, 'pong');
+    b1.send({ type: 'callHangup', callId });
+    await late.next('callEnded', callId);
+    expect(afterAnswer.seen.filter((m) => m.type === 'callIncoming')).toEqual([]);
+    expect(callerTab.seen.filter((m) => m.type === 'callIncoming')).toEqual([]);
+    for (const d of [late, callerTab, afterAnswer]) d.client.destroy();
+    done();
+  });
+
   it('K3, K8: reject writes declined, cancel cancelled, no answer missed (after the ring timeout)', async () => {
     const { bob, conversationId, a, b1, b2, invite, done } = await pair();
     const rejected = invite();
@@ -279,6 +301,9 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('calls across two instances through
     a.send({ type: 'callInvite', callId, conversationId, calleeId: bob.user.id, video: false, peerToken: a.peerToken });
     await b1.next('callIncoming', callId);
     await b2.next('callIncoming', callId);
+    // A device that connects to the other instance while it rings is rung there (K2).
+    const late = await device(two, bob);
+    expect((await late.next('callIncoming', callId)).peerId).toBe(a.peerId);
     // A forged accept on the other instance is refused there, by the owner's word.
     m.send({ type: 'callAccept', callId, peerToken: m.peerToken });
     expect((await m.next('callRefused', callId)).code).toBe('FORBIDDEN');
@@ -293,6 +318,7 @@ describe.skipIf(!process.env.TEST_MYSQL_URL)('calls across two instances through
     expect(records.map((r) => r.system!.call!.callId)).toEqual([callId]);
     await new Promise((r) => setTimeout(r, 300));
     expect(await callMessages(one.url, alice, conversationId)).toHaveLength(1);
-    for (const d of [a, b1, b2, m]) d.client.destroy();
+    await late.next('callEnded', callId);
+    for (const d of [a, b1, b2, m, late]) d.client.destroy();
   });
 });

@@ -39,6 +39,8 @@ interface Call {
   calleeId: string;
   video: boolean;
   state: 'ringing' | 'active';
+  /** The callee's `callIncoming` while the call rings, for a device that connects meanwhile. */
+  ring: string | null;
   ringingSeen: boolean;
   acceptedAt: number | null;
   timer: NodeJS.Timeout | null;
@@ -47,6 +49,12 @@ interface Call {
 interface Known {
   owner: string;
   users: [string, string];
+  ring: string | null;
+}
+
+interface CallState extends Known {
+  callId: string;
+  live: boolean;
 }
 
 interface Deps {
@@ -96,7 +104,7 @@ export class Calls {
     this.now = deps.now ?? Date.now;
     this.invites = new RateLimiter(deps.invitesPerMinute / 60, deps.inviteBurst, this.now);
     const { bus } = deps;
-    bus.subscribe('call-state', (m: { callId: string; owner: string; users: [string, string]; live: boolean }) => this.learn(m));
+    bus.subscribe('call-state', (m: CallState) => this.learn(m));
     bus.subscribe('call-user', ({ userId, payload }: { userId: string; payload: string }) => {
       this.instance?.documents.get(userDocName(userId))?.broadcastStateless(payload);
     });
@@ -140,6 +148,17 @@ export class Calls {
     }
   }
 
+  /**
+   * Rule K2: a device of the callee that connects while a call rings, here or
+   * on a peer, rings too (the invite went out before it was there).
+   */
+  connected(userId: string, reply: Reply) {
+    const call = this.known.get(this.busy.get(userId) ?? '');
+    if (call?.ring == null || call.users[1] !== userId) return;
+    this.sent++;
+    reply(call.ring);
+  }
+
   /** Shutdown: calls still ringing end as missed and active ones as failed, each with its record. */
   async close() {
     await Promise.allSettled([...this.owned.values()].map((call) => this.end(call, call.state === 'active' ? 'failed' : 'timeout')));
@@ -172,17 +191,19 @@ export class Calls {
 
     const call: Call = {
       id: step.callId, conversationId: step.conversationId, callerId: userId, calleeId: step.calleeId, video: step.video,
-      state: 'ringing', ringingSeen: false, acceptedAt: null, timer: null,
+      state: 'ringing', ring: null, ringingSeen: false, acceptedAt: null, timer: null,
     };
+    // Rule K3: the callee already in a call is not rung; the caller hears busy.
     const calleeBusy = this.busy.has(step.calleeId);
+    const incoming = encodeStateless({ type: 'callIncoming', callId: call.id, conversationId: call.conversationId, callerId: userId, video: call.video, peerId: peer });
+    if (!calleeBusy) call.ring = incoming;
     this.owned.set(call.id, call);
     this.announce(call, true);
-    // Rule K3: the callee already in a call is not rung; the caller hears busy.
     if (calleeBusy) return this.end(call, 'busy');
     call.timer = setTimeout(() => void this.end(call, 'timeout').catch((error: unknown) => this.deps.log.error({ err: error }, 'call timeout failed')), this.deps.ringTimeoutMs);
     call.timer.unref();
     // Rule K2: every device of the callee rings.
-    this.toUser(call.calleeId, { type: 'callIncoming', callId: call.id, conversationId: call.conversationId, callerId: userId, video: call.video, peerId: peer });
+    this.toUser(call.calleeId, incoming);
   }
 
   private async advance(call: Call, userId: string, step: ClientStep) {
@@ -204,8 +225,10 @@ export class Calls {
         // A second accept may have raced this one while the token was checked.
         if (call.state !== 'ringing' || !this.owned.has(call.id)) refuse('CONFLICT', 'the call was already answered');
         call.state = 'active';
+        call.ring = null;
         call.acceptedAt = this.now();
         if (call.timer) clearTimeout(call.timer);
+        this.announce(call, true);
         // Rule K4: the caller learns whom to dial; the callee's other devices stop ringing (their peer id is not this one).
         const accepted = { type: 'callAccepted' as const, callId: call.id, peerId };
         this.toUser(call.callerId, accepted);
@@ -256,13 +279,16 @@ export class Calls {
   }
 
   private announce(call: Call, live: boolean) {
-    this.deps.bus.publish('call-state', { callId: call.id, owner: this.deps.bus.instance, users: [call.callerId, call.calleeId], live });
+    const state: CallState = { callId: call.id, owner: this.deps.bus.instance, users: [call.callerId, call.calleeId], ring: live ? call.ring : null, live };
+    this.deps.bus.publish('call-state', state);
   }
 
-  private learn({ callId, owner, users, live }: { callId: string; owner: string; users: [string, string]; live: boolean }) {
+  private learn({ callId, owner, users, ring, live }: CallState) {
     if (live) {
-      if (this.known.has(callId)) return;
-      this.known.set(callId, { owner, users });
+      const known = this.known.get(callId);
+      // A live call announced again has been answered: it rings no more.
+      if (known) return void (known.ring = ring);
+      this.known.set(callId, { owner, users, ring });
       // Only a call that rings its callee makes them busy; a busy invite is ended at once.
       for (const user of users) if (!this.busy.has(user)) this.busy.set(user, callId);
       return;
@@ -273,9 +299,9 @@ export class Calls {
     this.prune();
   }
 
-  private toUser(userId: string, message: StatelessMessage) {
+  private toUser(userId: string, message: StatelessMessage | string) {
     this.sent++;
-    this.deps.bus.publish('call-user', { userId, payload: encodeStateless(message) });
+    this.deps.bus.publish('call-user', { userId, payload: typeof message === 'string' ? message : encodeStateless(message) });
   }
 
   /** The peer id a peer token names, if it is this user's. */

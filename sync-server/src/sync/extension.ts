@@ -145,7 +145,9 @@ export function parleyExtension(deps: Deps): Extension<SyncContext> {
     },
 
     async connected({ documentName, connection, context }) {
-      if (context.userId && documentName.startsWith('user:')) await presence.connected(context.userId, connection as Connection);
+      if (!context.userId || !documentName.startsWith('user:')) return;
+      await presence.connected(context.userId, connection as Connection);
+      deps.calls.connected(context.userId, (text) => connection.sendStateless(text));
     },
 
     async onDisconnect({ documentName, context }) {

@@ -167,6 +167,10 @@ describe('calls part of the SDK', () => {
     calls.handle({ type: 'callIncoming', callId, conversationId: 'c1', callerId: 'them', video: true, peerId: 'p-them' });
     expect(events[0]).toEqual(['incoming', { id: callId, conversationId: 'c1', callerId: 'them', video: true }]);
     expect(sent).toEqual([{ type: 'callRinging', callId }]);
+    // The invite heard again after a reconnect (K2) rings once.
+    calls.handle({ type: 'callIncoming', callId, conversationId: 'c1', callerId: 'them', video: true, peerId: 'p-them' });
+    expect(events.filter(([name]) => name === 'incoming')).toHaveLength(1);
+    expect(sent).toHaveLength(1);
     calls.handle({ type: 'callAccepted', callId, peerId: 'p-other-device' });
     expect(events.at(-1)).toEqual(['ended', { callId, reason: 'answeredElsewhere', outcome: null }]);
     await expect(calls.accept(callId)).rejects.toMatchObject({ code: 'NOT_FOUND' });

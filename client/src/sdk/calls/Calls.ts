@@ -246,6 +246,8 @@ export class Calls extends Emitter<CallEvents> {
   }
 
   private onIncoming(m: StatelessOf<'callIncoming'>) {
+    // A device that reconnects while the call rings hears the invite again (K2).
+    if (this.incoming.has(m.callId) || this.live?.info.id === m.callId) return;
     if (this.live) {
       // This device is in a call; the server only rings a free user, so this is another device's state.
       this.deps.send({ type: 'callBusy', callId: m.callId });
