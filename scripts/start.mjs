@@ -24,7 +24,7 @@ import { formatLine } from './log-lines.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { ports } = require('../schema/src/services.json');
+const { ports, syncNodeFlags } = require('../schema/src/services.json');
 
 const HEALTH_TIMEOUT_MS = Number(process.env.PARLEY_START_TIMEOUT_MS || 90_000);
 const STOP_TIMEOUT_MS = Number(process.env.PARLEY_STOP_TIMEOUT_MS || 20_000);
@@ -49,7 +49,7 @@ const SERVICES = [
     cwd: path.join(root, 'sync-server'),
     // What `npm start -w sync-server` runs (the compiled dist/main.js), without
     // npm's process in between, so signals reach the server itself.
-    args: ['--enable-source-maps', 'dist/main.js'],
+    args: [...syncNodeFlags, '--enable-source-maps', 'dist/main.js'],
     port: env.SYNC_PORT,
     health: `http://127.0.0.1:${env.SYNC_PORT}/api/health`,
   },

@@ -25,3 +25,12 @@ export const PROXY_ROUTES = services.routes as readonly ProxyRoute[];
 
 /** How long an idle keep-alive HTTP connection stays open: a shutdown must not wait for browsers. */
 export const HTTP_KEEP_ALIVE_MS: number = services.httpKeepAliveMs;
+
+/**
+ * Node flags the sync-server runs with (npm start, `npm start -w sync-server`,
+ * the image, and the suites and bench that spawn it). A young generation of up
+ * to 64 MB: under load the server allocates a short-lived encoder or buffer per
+ * update and per frame, and with the default a fifth of its CPU went to
+ * scavenges (docs/operations.md, "Tuning").
+ */
+export const SYNC_NODE_FLAGS: readonly string[] = services.syncNodeFlags;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createTestDatabase, testDialects, type TestDatabase } from '@parley/schema/db/testing';
 import type { Dialect } from '@parley/schema/db';
+import { SYNC_NODE_FLAGS } from '@parley/schema';
 import { loadConfig, type ConfigOverrides } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 import { createSyncServer, type SyncServer } from '../src/server.ts';
@@ -109,7 +110,7 @@ export async function spawnServer(options: {
   /** How long the process may take to answer /api/health (a loaded machine starts slowly). */
   healthTimeoutMs?: number;
 }): Promise<ChildServer> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--conditions=@parley/source', '--import', 'tsx', path.join(root, 'src/main.ts')], {
+  const child = spawn(process.execPath, [...SYNC_NODE_FLAGS, ...(options.nodeArgs ?? []), '--conditions=@parley/source', '--import', 'tsx', path.join(root, 'src/main.ts')], {
     cwd: root,
     env: {
       ...process.env,
