@@ -136,6 +136,9 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     maxDebounce: config.storeDebounceMs * 5,
     extensions,
     websocketOptions: { maxPayload: LIMITS.websocketMaxPayloadBytes },
+    // Each update goes out as it is applied, with no merge of a turn's updates per
+    // document: the frames of a turn leave a socket in one write anyway (rule B7).
+    flushDelay: false,
     // Before authentication a client sends its first sync request and little else (rule B6).
     maxUnauthenticatedQueueSize: 1024 * 1024,
     async onUpgrade({ request, socket }) {

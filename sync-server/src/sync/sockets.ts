@@ -121,6 +121,7 @@ export class SocketGuard {
       this.release(tracked);
     });
     const send = ws.send.bind(ws);
+    let corked = false;
     // Checked before each frame: one frame larger than the limit still goes to a socket that keeps up.
     (ws as { send: RawSocket['send'] }).send = (data, ...rest) => {
       if (tracked.shed) return;
@@ -130,6 +131,16 @@ export class SocketGuard {
         this.log.warn({ address: tracked.address, queued: ws.bufferedAmount }, 'closing a socket that does not read what it is sent');
         this.shed(ws);
         return;
+      }
+      // Rule B7: the frames of one turn of the event loop (one command's conversation
+      // update, result and inbox entry, each broadcast by its own document) leave in one write.
+      if (netSocket && !corked) {
+        corked = true;
+        netSocket.cork();
+        setImmediate(() => {
+          corked = false;
+          netSocket.uncork();
+        });
       }
       send(data, ...rest);
     };
