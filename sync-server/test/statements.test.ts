@@ -83,5 +83,32 @@ for (const dialect of testDialects()) {
       alice.destroy();
       bob.destroy();
     }, 60_000);
+
+    it('keeps a group across conversations to a fixed number of statements', async () => {
+      const url = sync.url;
+      const wsUrl = `${url.replace('http', 'ws')}/sync`;
+      const carol = await register(url, 'carol');
+      const peers = await Promise.all(Array.from({ length: 20 }, (_, i) => register(url, `peer${i}`)));
+      const conversationIds = await Promise.all(peers.map((peer) => directConversation(url, carol, peer)));
+      const sender = await connect(wsUrl, carol);
+      for (const id of conversationIds) await sender.open(id);
+      const burst = async () => {
+        const before = sender.results().length;
+        count = 0;
+        kinds.clear();
+        for (const id of conversationIds) sender.send(id, 'hello');
+        await waitFor(() => sender.results().length === before + conversationIds.length, 20_000, 'results');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(sender.results().slice(before).map((r) => r.status)).toEqual(conversationIds.map(() => 'sent'));
+        return { perSend: count / conversationIds.length, kinds: Object.fromEntries(kinds) };
+      };
+      // Warm-up: documents loaded, facts cached.
+      await burst();
+      const measured = await burst();
+      process.stdout.write(`[${dialect}] statements per text send, one burst into ${conversationIds.length} conversations: ${measured.perSend.toFixed(2)} ${JSON.stringify(measured.kinds)}\n`);
+      // A seq update and a marker update per conversation would make it 2 and more.
+      expect(measured.perSend).toBeLessThanOrEqual(1.5);
+      sender.destroy();
+    }, 60_000);
   });
 }

@@ -5,8 +5,7 @@ import type { CallRecord, Command, CommandResult, ErrorCode, MessageEntry } from
 import type { CommandExecutor, ExecuteOptions, InboxFollower, InboxNotifier, PresenceView } from '../services.ts';
 import { currentMembers } from '../index/members.ts';
 import { appendMessage, rowToEntry, rowToMessage } from '../index/messages.ts';
-import { retryDeadlock } from '../index/conversations.ts';
-import { isUniqueViolation } from '../index/errors.ts';
+import { isUniqueViolation, retryDeadlock } from '../index/errors.ts';
 import { effectiveStatus } from '../index/projection.ts';
 import { decide, type Effect, type Facts, type MessageFacts } from './decide.ts';
 import { checkMedia } from './media.ts';
@@ -210,7 +209,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
       outcome = await retryDeadlock(() => db.transaction().execute((trx) => commitGroup(trx, accepted, at)));
     } catch (error) {
       releases.forEach((release) => release());
-      if (error instanceof StaleFacts) factsCache.drop(error.conversationId);
+      if (error instanceof StaleFacts) error.conversationIds.forEach((id) => factsCache.drop(id));
       // One by one, each answers for itself: a duplicate its first result (O4), a
       // refusal its code, a failure of the database its error (O9).
       for (const pending of accepted) await runOne(pending);

@@ -1,6 +1,7 @@
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, MessagesTable } from '@parley/schema/db';
 import type { Command, CommandResult, SendCommand } from '@parley/schema';
+import { caseOf } from '../index/case.ts';
 
 export type ReadCommand = Extract<Command, { type: 'read' }>;
 
@@ -20,36 +21,39 @@ export interface GroupChange {
 
 /** The cached facts were stale (another instance changed them): the group falls back to one by one. */
 export class StaleFacts extends Error {
-  constructor(readonly conversationId: string) {
-    super(`facts of ${conversationId} changed`);
+  constructor(readonly conversationIds: string[]) {
+    super(`facts of ${conversationIds.join(', ')} changed`);
   }
 }
 
 /**
  * Rule O12: the accepted sends and reads of one tick, across users and
- * conversations, in one transaction: per conversation one seq update for its
- * whole range, one multi-row insert of every message, one read-marker update
- * per member that sent or read, one multi-row insert of every command row.
- * Rows are locked in conversation-id order so that two instances' groups never
- * deadlock on each other. Returns each item's result (in item order) and the
- * change per conversation.
+ * conversations, in one transaction of a fixed number of statements, whatever
+ * its size: one update moves every conversation's seq by its whole range, one
+ * multi-row insert writes every message, one update moves the senders' read
+ * markers and one the readers', one multi-row insert writes every command row.
+ * A statement per conversation or per member would be a round trip each inside
+ * the transaction, and a group of hundreds would hold its locks for as many.
+ * Each update locks its rows in primary-key order (conversation id first), so
+ * two instances' groups never deadlock on each other. Returns each item's
+ * result (in item order) and the change per conversation.
  */
 export async function commitGroup(trx: Transaction<Database>, items: GroupItem[], at: number): Promise<{ results: CommandResult[]; changes: Map<string, GroupChange> }> {
   const sendsPer = new Map<string, number>();
   for (const { command } of items) if (command.type === 'send') sendsPer.set(command.conversationId, (sendsPer.get(command.conversationId) ?? 0) + 1);
   const conversations = [...new Set(items.map((i) => i.command.conversationId))].sort();
 
-  for (const conversationId of conversations) {
-    const n = sendsPer.get(conversationId);
-    if (!n) continue;
+  if (sendsPer.size) {
+    const sending = [...sendsPer.keys()];
+    const range = caseOf(sending.map((id) => [sql`${sql.ref('id')} = ${id}`, sendsPer.get(id)!]));
     // O6 on the commit itself: a conversation closed meanwhile (on another instance) takes no message.
     const updated = await trx
       .updateTable('conversations')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', n), last_message_at: at }))
-      .where('id', '=', conversationId)
+      .set((eb) => ({ last_seq: eb('last_seq', '+', range), last_message_at: at }))
+      .where('id', 'in', sending)
       .where('status', '=', 'active')
       .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new StaleFacts(conversationId);
+    if (Number(updated.numUpdatedRows) !== sending.length) throw new StaleFacts(await closed(trx, sending));
   }
   const seqRows = await trx.selectFrom('conversations').select(['id', 'last_seq']).where('id', 'in', conversations).execute();
   const lastSeq = new Map(seqRows.map((r) => [r.id, Number(r.last_seq)]));
@@ -88,19 +92,14 @@ export async function commitGroup(trx: Transaction<Database>, items: GroupItem[]
 
   const rows = [...changes.values()].flatMap((c) => c.rows);
   if (rows.length) await trx.insertInto('messages').values(rows).execute();
-  for (const marker of [...markers.values()].sort(byKey)) {
-    const updated = await trx
-      .updateTable('members')
-      .set({ last_read_seq: marker.seq })
-      .where('conversation_id', '=', marker.conversationId)
-      .where('user_id', '=', marker.userId)
-      .where('left_at', 'is', null)
-      .where('last_read_seq', '<', marker.seq)
-      .executeTakeFirst();
-    // A sender's marker always moves (the seq is new): none means the sender left meanwhile.
-    if (marker.sender && Number(updated.numUpdatedRows) !== 1) throw new StaleFacts(marker.conversationId);
-    changes.get(marker.conversationId)!.reads[marker.userId] = marker.seq;
-  }
+  const senders = [...markers.values()].filter((m) => m.sender);
+  const readers = [...markers.values()].filter((m) => !m.sender);
+  // A sender's marker always moves (the seq is new): fewer rows mean a sender left meanwhile.
+  const moved = await moveMarkers(trx, senders);
+  if (moved !== senders.length) throw new StaleFacts([...new Set(senders.map((m) => m.conversationId))]);
+  // A reader's marker moves only forward; one at or past it already is left alone.
+  await moveMarkers(trx, readers);
+  for (const marker of markers.values()) changes.get(marker.conversationId)!.reads[marker.userId] = marker.seq;
   // Rule O4: the unique key on commands.id (and on messages.id) catches a command answered before; the whole group then rolls back.
   await trx.insertInto('commands').values(items.map(({ actorId }, i) => ({
     id: results[i]!.id, user_id: actorId, result: JSON.stringify(results[i]), created_at: at,
@@ -108,5 +107,27 @@ export async function commitGroup(trx: Transaction<Database>, items: GroupItem[]
   return { results, changes };
 }
 
-const byKey = (a: { conversationId: string; userId: string }, b: { conversationId: string; userId: string }) =>
-  a.conversationId < b.conversationId ? -1 : a.conversationId > b.conversationId ? 1 : a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
+/**
+ * Moves each member's read marker to its seq, if it is a current member and the
+ * marker is behind it, in one statement; returns the rows moved. Rows are found
+ * by conversation id (the primary key's prefix) and matched to their marker by
+ * the case, which is null, and so matches nothing, for any other member.
+ */
+async function moveMarkers(trx: Transaction<Database>, markers: Array<{ conversationId: string; userId: string; seq: number }>): Promise<number> {
+  if (markers.length === 0) return 0;
+  const target = caseOf(markers.map((m) => [sql`${sql.ref('conversation_id')} = ${m.conversationId} and ${sql.ref('user_id')} = ${m.userId}`, m.seq]));
+  const updated = await trx
+    .updateTable('members')
+    .set({ last_read_seq: target })
+    .where('conversation_id', 'in', [...new Set(markers.map((m) => m.conversationId))])
+    .where('left_at', 'is', null)
+    .where('last_read_seq', '<', target)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows);
+}
+
+/** Which of `ids` no longer take messages (closed on another instance since their facts were cached). */
+async function closed(trx: Transaction<Database>, ids: string[]): Promise<string[]> {
+  const active = new Set((await trx.selectFrom('conversations').select('id').where('id', 'in', ids).where('status', '=', 'active').execute()).map((r) => r.id));
+  return ids.filter((id) => !active.has(id));
+}

@@ -4,7 +4,7 @@ import type { ConversationsTable, Database, MembersTable } from '@parley/schema/
 import { ParleyError, type ConversationDetail, type ConversationSummary, type Member, type Role, type SystemEvent, type User } from '@parley/schema';
 import { currentMembers } from './members.ts';
 import { appendMessage, rowToMessage, withReplies } from './messages.ts';
-import { isUniqueViolation } from './errors.ts';
+import { isUniqueViolation, retryDeadlock } from './errors.ts';
 import { toUser } from './users.ts';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -119,17 +119,6 @@ export async function createConversation(db: Kysely<Database>, input: NewConvers
   return id;
 }
 
-/** InnoDB may pick a creation as a deadlock victim under concurrent inserts of one key; SQLite never does. */
-export async function retryDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await run();
-    } catch (error) {
-      const errno = (error as { errno?: unknown } | null)?.errno;
-      if (i >= attempts || (errno !== 1213 && errno !== 1205)) throw error;
-    }
-  }
-}
 
 /** The caller's current membership; NOT_FOUND for an unknown conversation, NOT_A_MEMBER for anyone else. */
 export async function requireMember(db: Db, conversationId: string, userId: string): Promise<MembersTable> {
