@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { latestByKey, userParts, type HistoryPage, type InboxEntry, type Message } from '@parley/schema';
+import { latestByKey, userParts, type ConversationSummary, type HistoryPage, type InboxEntry, type Message } from '@parley/schema';
 import { v7 as uuidv7 } from 'uuid';
 import { eachServer } from './harness.ts';
 import { api, connect, directConversation, register, waitFor } from './clients.ts';
@@ -129,6 +129,32 @@ eachServer('sync', (server) => {
     userParts(b.user.doc).outbox.push([{ id: uuidv7(), type: 'read', conversationId, seq: 3, createdAt: Date.now() }]);
     await waitFor(() => inbox(b).get(conversationId)?.unreadCount === 1, 10_000, 'read marker');
     expect(inbox(b).get(conversationId)).toMatchObject({ readSeq: 3 });
+    a.destroy();
+    b.destroy();
+  });
+
+  it('I3: messages arriving one after another move the inbox a few times, and it ends where the index is', async () => {
+    const [alice, bob] = [await register(server.url, 'alice'), await register(server.url, 'bob')];
+    const a = await connect(server.wsUrl, alice);
+    const b = await connect(server.wsUrl, bob);
+    const conversationId = await directConversation(server.url, alice, bob);
+    const parts = userParts(b.user.doc);
+    const entry = () => latestByKey(parts.inbox).get(conversationId);
+    await waitFor(() => entry() !== undefined, 10_000, "new conversation in bob's inbox");
+    let moves = 0;
+    parts.inbox.observe(() => moves++);
+    const sends = 20;
+    for (let i = 0; i < sends; i++) {
+      a.send(conversationId, `m${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await waitFor(() => entry()?.lastMessage?.text === `m${sends - 1}`, 10_000, 'last message');
+    const listed = await api<{ items: ConversationSummary[] }>(server.url, '/conversations', { token: bob.token });
+    const summary = listed.body.items.find((c) => c.id === conversationId)!;
+    expect(entry()).toMatchObject({ unreadCount: summary.unreadCount, lastSeq: summary.lastSeq });
+    expect(summary.unreadCount).toBe(sends);
+    // One move per message would be 20; a one-second window over half a second of sends takes a handful.
+    expect(moves).toBeLessThan(sends / 2);
     a.destroy();
     b.destroy();
   });

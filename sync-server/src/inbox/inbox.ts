@@ -20,6 +20,8 @@ export class Inbox implements InboxNotifier, InboxFollower {
   private instance: Hocuspocus | null = null;
   /** Per user: conversations waiting to be refreshed, and who waits for them. */
   private readonly queued = new Map<string, { conversations: Set<string>; waiters: Array<() => void>; timer: NodeJS.Timeout }>();
+  /** Per user: changes held back by the follow window (rule I3). */
+  private readonly following = new Map<string, Following>();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -27,6 +29,8 @@ export class Inbox implements InboxNotifier, InboxFollower {
     private readonly bus: Bus,
     /** A burst of messages costs one refresh per user per window, not one per message. */
     private readonly windowMs = 30,
+    /** Rule I3: a user's inbox moves at once, then at most once per this window while changes keep coming. */
+    private readonly followWindowMs = FOLLOW_WINDOW_MS,
   ) {
     // A member's user document may be loaded on another instance.
     bus.subscribe('inbox', ({ conversationId, userIds }: { conversationId: string; userIds: string[] }, from) => {
@@ -57,18 +61,61 @@ export class Inbox implements InboxNotifier, InboxFollower {
    * Rule I2: an entry that has every message before the new ones moves on by
    * them (and by the reads) in memory; any other entry (none yet, a gap, a read
    * marker that lands among messages already counted) is refreshed from the index.
+   * Rule I3: each user's changes wait for their window, if one is open.
    */
   private followHere(conversationId: string, userIds: string[], change: InboxChange): Promise<void> {
-    const refresh: string[] = [];
+    const moving: Array<Promise<void>> = [];
     for (const userId of new Set(userIds)) {
-      const doc = this.instance?.documents.get(userDocName(userId));
-      if (!doc) continue;
-      const kv = keyValue(userParts(doc).inbox);
-      const next = advance(kv.get(conversationId) as InboxEntry | undefined, userId, change);
-      if (next) write(doc, new Map([[conversationId, next]]));
-      else refresh.push(userId);
+      if (!this.instance?.documents.has(userDocName(userId))) continue;
+      let state = this.following.get(userId);
+      if (!state) {
+        state = { changes: new Map(), timer: null, waiters: [] };
+        this.following.set(userId, state);
+      }
+      const changes = state.changes.get(conversationId);
+      if (changes) changes.push(change);
+      else state.changes.set(conversationId, [change]);
+      const target = state;
+      moving.push(new Promise((resolve) => target.waiters.push(resolve)));
+      // No window open: the first change moves at once; one open takes it at its end,
+      // unless the user sent or read themself (their own screen is waiting for it).
+      if (!state.timer || change.reads[userId] !== undefined) this.move(userId, state);
     }
-    return refresh.length ? this.refreshHere(conversationId, refresh) : Promise.resolve();
+    return Promise.all(moving).then(() => undefined);
+  }
+
+  /**
+   * Rule I3: applies a user's held-back changes in one update of their inbox;
+   * an entry that cannot follow (I2) is refreshed from the index instead.
+   */
+  private move(userId: string, state: Following) {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = null;
+    const { changes, waiters } = state;
+    state.changes = new Map();
+    state.waiters = [];
+    if (changes.size === 0) {
+      // A whole window with nothing to move: the next change moves at once again.
+      this.following.delete(userId);
+      return;
+    }
+    // Keeps the user's window open: a change arriving within it waits for the next move.
+    state.timer = setTimeout(() => this.move(userId, state), this.followWindowMs);
+    state.timer.unref();
+    const doc = this.instance?.documents.get(userDocName(userId));
+    const refreshing: Array<Promise<void>> = [];
+    if (doc) {
+      const kv = keyValue(userParts(doc).inbox);
+      const entries = new Map<string, InboxEntry>();
+      for (const [conversationId, list] of changes) {
+        let entry = kv.get(conversationId) as InboxEntry | undefined;
+        for (const change of list) entry = advance(entry, userId, change) ?? undefined;
+        if (entry) entries.set(conversationId, entry);
+        else refreshing.push(this.refreshHere(conversationId, [userId]));
+      }
+      if (entries.size) write(doc, entries);
+    }
+    void Promise.all(refreshing).then(() => waiters.forEach((resolve) => resolve()));
   }
 
   private refreshHere(conversationId: string, userIds: string[]): Promise<void> {
@@ -120,6 +167,11 @@ export class Inbox implements InboxNotifier, InboxFollower {
 
   /** Refreshes still waiting run now (shutdown). */
   async close() {
+    for (const [userId, state] of this.following) {
+      this.move(userId, state);
+      if (state.timer) clearTimeout(state.timer);
+    }
+    this.following.clear();
     await Promise.all([...this.queued.entries()].map(([userId, entry]) => {
       clearTimeout(entry.timer);
       return this.flush(userId, entry);
@@ -128,12 +180,25 @@ export class Inbox implements InboxNotifier, InboxFollower {
 }
 
 const FOLLOW_TOPIC = 'inboxFollow';
+/** Rule I3. */
+const FOLLOW_WINDOW_MS = 1000;
+
+interface Following {
+  /** By conversation, in arrival order. */
+  changes: Map<string, InboxChange[]>;
+  /** Set while the user's window is open. */
+  timer: NodeJS.Timeout | null;
+  waiters: Array<() => void>;
+}
 
 /** Rule I2: the entry after `change`, or null when it cannot be known without the index. */
 export function advance(entry: InboxEntry | undefined, userId: string, change: InboxChange): InboxEntry | null {
   if (!entry) return null;
   const first = change.messages[0];
-  if (first && first.seq !== entry.lastSeq + 1) return null;
+  const last = change.messages.at(-1);
+  // A refresh that read the index after the commit counted these messages already; only the reads may be new.
+  const counted = last !== undefined && last.seq <= entry.lastSeq;
+  if (first && !counted && first.seq !== entry.lastSeq + 1) return null;
   let { readSeq, unreadCount } = entry;
   const read = change.reads[userId];
   if (read !== undefined && read > readSeq) {
@@ -142,9 +207,8 @@ export function advance(entry: InboxEntry | undefined, userId: string, change: I
     readSeq = read;
     unreadCount = 0;
   }
+  if (!last || counted) return { ...entry, readSeq, unreadCount };
   for (const m of change.messages) if (m.seq > readSeq && m.senderId !== userId && m.kind !== 'system') unreadCount++;
-  const last = change.messages.at(-1);
-  if (!last) return { ...entry, readSeq, unreadCount };
   return { ...entry, lastMessage: last, lastSeq: last.seq, readSeq, unreadCount, updatedAt: last.createdAt };
 }
 
@@ -169,7 +233,7 @@ function write(doc: Y.Doc, entries: Map<string, InboxEntry | null>) {
       } else if (current && current.lastSeq > entry.lastSeq) {
         // Rule I2: a query that read the index before a group commit does not take back what the commit's own update wrote.
         continue;
-      } else if (JSON.stringify(kv.get(conversationId)) !== JSON.stringify(entry)) {
+      } else if (JSON.stringify(current) !== JSON.stringify(entry)) {
         kv.set(conversationId, entry);
       }
     }
