@@ -23,4 +23,72 @@ eachStore('document persistence', (getStore) => {
       expect(copy.getArray<number>('n').length, `round ${round}`).toBeGreaterThanOrEqual(expected);
     }
   });
+
+  it('P6: appends made while an insert of the log is under way share the next one', async () => {
+    const store = getStore();
+    let inserts = 0;
+    // Inserts are slow, as under load: past the two under way, the appends of the turns meanwhile wait, not add statements.
+    const slowed = {
+      ...store,
+      db: store.db.withPlugin({
+        transformQuery: (args) => {
+          if (args.node.kind === 'InsertQueryNode') inserts++;
+          return args.node;
+        },
+        transformResult: async (args) => {
+          if (args.result.numAffectedRows !== undefined) await new Promise((r) => setTimeout(r, 50));
+          return args.result;
+        },
+      }),
+    };
+    const persistence = new DocumentPersistence(slowed);
+    const docs = Array.from({ length: 20 }, (_, i) => ({ name: `user:p6-${i}`, doc: new Y.Doc() }));
+    const appended: Array<Promise<void>> = [];
+    for (const { name, doc } of docs) {
+      const before = Y.encodeStateVector(doc);
+      doc.getArray<string>('n').push([name]);
+      appended.push(persistence.appendUpdates(name, [Y.encodeStateAsUpdate(doc, before)]));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(appended);
+    // The first turn's, the second's, then one for the other 18.
+    expect(inserts).toBe(3);
+    for (const { name, doc } of docs) {
+      const copy = new Y.Doc();
+      for (const update of (await persistence.load(name)) ?? []) Y.applyUpdate(copy, update);
+      expect(copy.getArray<string>('n').toArray()).toEqual(doc.getArray<string>('n').toArray());
+    }
+  });
+
+  it('P7: snapshots requested together share their statements, and each holds what its document had', async () => {
+    const store = getStore();
+    let statements = 0;
+    const counted = { ...store, db: store.db.withPlugin({ transformQuery: (args) => { statements++; return args.node; }, transformResult: async (args) => args.result }) };
+    const persistence = new DocumentPersistence(counted);
+    const docs = Array.from({ length: 40 }, (_, i) => ({ name: `user:p7-${i}`, doc: new Y.Doc() }));
+    for (const { name, doc } of docs) {
+      for (let k = 0; k < 3; k++) {
+        const before = Y.encodeStateVector(doc);
+        doc.getArray<string>('n').push([`${name}/${k}`]);
+        await persistence.appendUpdates(name, [Y.encodeStateAsUpdate(doc, before)]);
+      }
+    }
+    statements = 0;
+    const first = docs[0]!;
+    const stored = docs.map(({ name, doc }) => persistence.storeSnapshot(name, doc));
+    // A second request for a document already waiting joins it, with the newer state.
+    first.doc.getArray<string>('n').push(['late']);
+    stored.push(persistence.storeSnapshot(first.name, first.doc));
+    await Promise.all(stored);
+    // A look-up, begin, one upsert, one delete, commit: not five per document.
+    expect(statements).toBeLessThanOrEqual(5);
+    const left = await store.db.selectFrom('document_updates').select('name').where('name', 'in', docs.map((d) => d.name)).execute();
+    expect(left).toEqual([]);
+    for (const { name, doc } of docs) {
+      const copy = new Y.Doc();
+      for (const update of (await persistence.load(name)) ?? []) Y.applyUpdate(copy, update);
+      expect(copy.getArray<string>('n').toArray()).toEqual(doc.getArray<string>('n').toArray());
+    }
+    expect(docs[0]!.doc.getArray<string>('n').toArray().at(-1)).toBe('late');
+  });
 });

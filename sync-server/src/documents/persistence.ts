@@ -1,6 +1,8 @@
 import * as Y from 'yjs';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database, Store } from '@parley/schema/db';
+import { caseOf } from '../index/case.ts';
+import { retryDeadlock } from '../index/errors.ts';
 
 /**
  * Document persistence (docs/protocol.md, P1–P3): a snapshot per document plus
@@ -8,20 +10,38 @@ import type { Database, Store } from '@parley/schema/db';
  * after a change is applied and before its command is acknowledged, so what a
  * client was sent survives a kill -9; snapshots compact the log later.
  */
-/** Log rows per insert, and their bytes: well inside MySQL's max_allowed_packet and SQLite's variable limit. */
-const APPEND_ROWS = 500;
-const APPEND_BYTES = 4 * 1024 * 1024;
+/** Rows per statement, and their bytes: well inside MySQL's max_allowed_packet and SQLite's variable limit. */
+const BATCH_ROWS = 500;
+const BATCH_BYTES = 4 * 1024 * 1024;
+/** Rule P7: how long a snapshot waits for others to share its statements. */
+const SNAPSHOT_WINDOW_MS = 20;
+/** Rule P7: the longest a batch encodes its snapshots before it lets other work run. */
+const ENCODE_SLICE_MS = 4;
+/** Rule P6: inserts of the log under way at once. */
+const APPENDS_IN_FLIGHT = 2;
 
-interface Append {
-  name: string;
-  data: Uint8Array;
+interface Waiter {
   resolve: () => void;
   reject: (error: unknown) => void;
 }
 
+interface Append extends Waiter {
+  name: string;
+  data: Uint8Array;
+}
+
+interface Snapshot {
+  doc: Y.Doc;
+  waiters: Waiter[];
+}
+
 export class DocumentPersistence {
-  /** Appends waiting for the next turn of the event loop (rule P6). */
-  private appends: Append[] | null = null;
+  /** Appends waiting for the next insert (rule P6). */
+  private appends: Append[] = [];
+  /** Rule P6: inserts of the log under way; past APPENDS_IN_FLIGHT, appends made meanwhile wait and share the next. */
+  private appending = 0;
+  /** Snapshots waiting for the window to close, by document name (rule P7). */
+  private snapshots: Map<string, Snapshot> | null = null;
 
   constructor(private readonly store: Store) {}
 
@@ -39,66 +59,91 @@ export class DocumentPersistence {
     return [...(snapshot ? [toBytes(snapshot.data)] : []), ...updates.map((u) => toBytes(u.data))];
   }
 
-  /** Rule P2: appended before the change is acknowledged. */
+  /**
+   * Rule P2: appended before the change is acknowledged. A row per update, in
+   * order: merging them first cost more than the rows (the snapshot folds them).
+   */
   async appendUpdates(name: string, updates: Uint8Array[]): Promise<void> {
     if (updates.length === 0) return;
-    const data = updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates);
-    return new Promise<void>((resolve, reject) => {
-      if (!this.appends) {
-        this.appends = [];
-        setImmediate(() => void this.writeAppends());
-      }
-      this.appends.push({ name, data, resolve, reject });
-    });
+    // Appends already waiting have a write coming: the turn's, or the one after an insert under way.
+    if (this.appends.length === 0) setImmediate(() => void this.writeAppends());
+    await Promise.all(updates.map((data) => new Promise<void>((resolve, reject) => this.appends.push({ name, data, resolve, reject }))));
   }
 
   /**
    * Rule P6: the log appends of one event-loop turn, across documents (a group
    * commit's conversations, its senders' results, the inboxes it moved), are one
-   * multi-row insert, not one statement per document. Each caller is answered
-   * when its rows are in; a failed insert fails only the appends it carried.
+   * multi-row insert, not one statement per document; while two inserts are under
+   * way, the appends made meanwhile wait for one of them and then share one. Each caller
+   * is answered when its rows are in; a failed insert fails only the appends it carried.
    */
-  private async writeAppends() {
-    const appends = this.appends ?? [];
-    this.appends = null;
+  private async writeAppends(): Promise<void> {
+    if (this.appending >= APPENDS_IN_FLIGHT || this.appends.length === 0) return;
+    const appends = this.appends;
+    this.appends = [];
+    this.appending++;
     const at = Date.now();
-    const chunks: Append[][] = [];
-    let chunk: Append[] = [];
-    let bytes = 0;
-    for (const append of appends) {
-      if (chunk.length === 0 || chunk.length >= APPEND_ROWS || bytes + append.data.length > APPEND_BYTES) {
-        chunk = [];
-        chunks.push(chunk);
-        bytes = 0;
-      }
-      chunk.push(append);
-      bytes += append.data.length;
+    try {
+      await Promise.all(chunked(appends, (a) => a.data.length).map((rows) => answer(rows, () =>
+        retryDeadlock(() => this.store.db.insertInto('document_updates').values(rows.map((a) => ({ name: a.name, data: a.data, created_at: at }))).execute()))));
+    } finally {
+      this.appending--;
+      void this.writeAppends();
     }
-    await Promise.all(chunks.map(async (rows) => {
-      try {
-        await retryDeadlock(() => this.store.db.insertInto('document_updates').values(rows.map((a) => ({ name: a.name, data: a.data, created_at: at }))).execute());
-        for (const a of rows) a.resolve();
-      } catch (error) {
-        for (const a of rows) a.reject(error);
-      }
-    }));
   }
 
   /**
-   * Rule P3: writes the snapshot and drops the log entries it contains. Every
-   * logged update was applied to the document before it was logged, so entries
-   * up to the highest id seen before encoding are inside the snapshot.
+   * Rule P3: writes the snapshot and drops the log entries it contains. Rule
+   * P7: the snapshots requested within a short window, across documents, share
+   * their statements; a second request for a document already waiting joins it.
    */
-  async storeSnapshot(name: string, doc: Y.Doc): Promise<void> {
-    const { db } = this.store;
-    const last = await db
-      .selectFrom('document_updates')
-      .select((eb) => eb.fn.max('id').as('id'))
-      .where('name', '=', name)
-      .executeTakeFirst();
-    const upTo = last?.id == null ? null : Number(last.id);
-    const data = Y.encodeStateAsUpdate(doc);
-    await this.replace(name, data, upTo);
+  storeSnapshot(name: string, doc: Y.Doc): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (!this.snapshots) {
+        this.snapshots = new Map();
+        setTimeout(() => void this.writeSnapshots(), SNAPSHOT_WINDOW_MS);
+      }
+      const waiting = this.snapshots.get(name);
+      if (waiting) {
+        waiting.doc = doc;
+        waiting.waiters.push({ resolve, reject });
+      } else this.snapshots.set(name, { doc, waiters: [{ resolve, reject }] });
+    });
+  }
+
+  /**
+   * Every logged update was applied to its document before it was logged, so a
+   * document's entries up to the highest id seen before it is encoded are inside
+   * its snapshot. Per batch: one look-up of those ids, then one transaction with
+   * one multi-row upsert of the snapshots and one delete of the entries they hold.
+   */
+  private async writeSnapshots() {
+    const snapshots = [...(this.snapshots ?? [])];
+    this.snapshots = null;
+    await Promise.all(chunked(snapshots, () => 0).map((batch) => answer(batch.flatMap(([, s]) => s.waiters), async () => {
+      const { db } = this.store;
+      const highest = await db.selectFrom('document_updates').select(['name', (eb) => eb.fn.max('id').as('id')])
+        .where('name', 'in', batch.map(([name]) => name)).groupBy('name').execute();
+      const now = Date.now();
+      const rows: Array<{ name: string; data: Uint8Array; updated_at: number }> = [];
+      let slice = performance.now();
+      for (const [name, { doc }] of batch) {
+        rows.push({ name, data: Y.encodeStateAsUpdate(doc), updated_at: now });
+        // Hundreds of documents encoded in one go would hold every command back that long.
+        if (performance.now() - slice > ENCODE_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          slice = performance.now();
+        }
+      }
+      const logged = highest.filter((h) => h.id != null).map((h) => [h.name, Number(h.id)] as const);
+      await retryDeadlock(() => db.transaction().execute(async (trx) => {
+        // The snapshots' bytes are known only now: a batch of large documents takes several upserts.
+        for (const chunk of chunked(rows, (r) => r.data.length)) await this.upsert(trx, chunk);
+        if (logged.length === 0) return;
+        const upTo = caseOf(logged.map(([name, id]) => [sql`${sql.ref('name')} = ${name}`, id]));
+        await trx.deleteFrom('document_updates').where('name', 'in', logged.map(([name]) => name)).where('id', '<=', upTo).execute();
+      }));
+    })));
   }
 
   /**
@@ -115,34 +160,43 @@ export class DocumentPersistence {
     }));
   }
 
-  private async replace(name: string, data: Uint8Array, logUpTo: number | null) {
-    await retryDeadlock(() => this.store.db.transaction().execute((trx) => this.write(trx, name, data, logUpTo)));
+  private async write(trx: Transaction<Database>, name: string, data: Uint8Array, logUpTo: number) {
+    await this.upsert(trx, [{ name, data, updated_at: Date.now() }]);
+    await trx.deleteFrom('document_updates').where('name', '=', name).where('id', '<=', logUpTo).execute();
   }
 
-  private async write(trx: Transaction<Database>, name: string, data: Uint8Array, logUpTo: number | null) {
-    const now = Date.now();
-    const insert = trx.insertInto('documents').values({ name, data, updated_at: now });
-    if (this.store.dialect === 'mysql') await insert.onDuplicateKeyUpdate({ data, updated_at: now }).execute();
-    else await insert.onConflict((oc) => oc.column('name').doUpdateSet({ data, updated_at: now })).execute();
-    if (logUpTo !== null) {
-      await trx.deleteFrom('document_updates').where('name', '=', name).where('id', '<=', logUpTo).execute();
-    }
+  /** Inserts the snapshots, replacing the stored ones: one statement for all of them. */
+  private async upsert(trx: Transaction<Database>, rows: Array<{ name: string; data: Uint8Array; updated_at: number }>) {
+    const insert = trx.insertInto('documents').values(rows);
+    if (this.store.dialect === 'mysql') await insert.onDuplicateKeyUpdate({ data: sql`values(${sql.ref('data')})`, updated_at: sql`values(${sql.ref('updated_at')})` }).execute();
+    else await insert.onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ data: eb.ref('excluded.data'), updated_at: eb.ref('excluded.updated_at') }))).execute();
   }
 }
 
-/**
- * InnoDB may pick a snapshot's log pruning or an append of another instance as a
- * deadlock victim (gap locks on `document_updates`); the transaction is rolled
- * back whole and simply runs again.
- */
-async function retryDeadlock<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      if (attempt >= attempts || (error as { code?: unknown } | null)?.code !== 'ER_LOCK_DEADLOCK') throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+/** Splits `items` into statements of at most BATCH_ROWS rows and about BATCH_BYTES. */
+function chunked<T>(items: T[], size: (item: T) => number): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (chunk.length === 0 || chunk.length >= BATCH_ROWS || bytes + size(item) > BATCH_BYTES) {
+      chunk = [];
+      chunks.push(chunk);
+      bytes = 0;
     }
+    chunk.push(item);
+    bytes += size(item);
+  }
+  return chunks;
+}
+
+/** Runs `write` and answers every waiter with its outcome: a failed batch fails only its own waiters. */
+async function answer(waiters: Waiter[], write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+    for (const w of waiters) w.resolve();
+  } catch (error) {
+    for (const w of waiters) w.reject(error);
   }
 }
 
