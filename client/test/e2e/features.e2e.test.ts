@@ -273,6 +273,9 @@ describe('web app features', () => {
     // The divider moves up as older pages (more unread) come in; the reader is away from the newest.
     await pane(page).locator('.unread-divider').waitFor();
     expect(await row(page, 'history message 10001').count()).toBe(0);
+    // The first older page goes in front and the reader is not thrown to the newest (the list used to be).
+    await expect.poll(() => page.locator('.message-scroll').evaluate((el) => el.scrollTop), { timeout: 10_000 }).toBeGreaterThan(1000);
+    expect(await row(page, 'history message 10001').count()).toBe(0);
     await page.locator('.jump-latest').click();
     await row(page, 'history message 10001').waitFor();
   });

@@ -1,4 +1,4 @@
-import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
 import type { ChatMessage } from '@parley/client/sdk';
@@ -8,6 +8,8 @@ import { MessageItem, type RowInfo } from './MessageItem.tsx';
 
 /** Far from 0, so older pages can be put in front without negative indexes (react-virtuoso's firstItemIndex). */
 const START = 1_000_000;
+/** Within this many pixels of the end, the reader is at the newest. */
+const BOTTOM = 80;
 
 export interface MessageListHandle {
   /** Scroll to a message and flash it; false when it is not loaded. */
@@ -33,35 +35,74 @@ interface Props extends ItemProps {
  * Scrolling to the top loads the next older page (50) and keeps the reader's
  * place; new messages are followed while at the bottom, counted otherwise.
  */
-export const MessageList = forwardRef<MessageListHandle, Props>(function MessageList({ messages, hasMore, readSeq, isGroup, loadOlder, header, footer, ...item }, ref) {
+export const MessageList = forwardRef<MessageListHandle, Props>(function MessageList(props, ref) {
+  // A conversation with nothing cached has nothing to place the reader on until its document
+  // syncs; the list mounts then, so that Virtuoso's own first placement is the only one.
+  if (!props.messages.length && props.hasMore) {
+    return (
+      <div className="message-scroll-wrap">
+        <div className="message-scroll">{props.header}</div>
+      </div>
+    );
+  }
+  return <Placed {...props} ref={ref} />;
+});
+
+/** Where the divider goes: the first message after the reader's marker from someone else; -1 when none. */
+function firstUnreadAt(messages: ChatMessage[], readSeq: number): number {
+  return messages.findIndex((m) => m.seq !== null && m.seq > readSeq && !m.mine && m.kind !== 'system');
+}
+
+const Placed = forwardRef<MessageListHandle, Props>(function Placed({ messages, hasMore, readSeq, isGroup, loadOlder, header, footer, ...item }, ref) {
   const { t } = useTranslation();
   const virtuoso = useRef<VirtuosoHandle>(null);
-  const [firstItemIndex, setFirstItemIndex] = useState(START);
-  const previous = useRef<{ firstId: string | undefined; length: number; lastId: string | undefined }>({ firstId: undefined, length: 0, lastId: undefined });
-  const [atBottom, setAtBottom] = useState(true);
+  const lastId = useRef<string | undefined>(undefined);
+  // On the first unread, or the newest.
+  const [start] = useState(() => {
+    const at = firstUnreadAt(messages, readSeq);
+    return at >= 0 ? { index: at, align: 'start' as const } : { index: Math.max(0, messages.length - 1), align: 'end' as const };
+  });
+  // Placed on a first unread, the reader is not at the newest: nothing may follow the output
+  // (Virtuoso scrolls to the end when the rows it measures grow, while it follows).
+  const [atBottom, setAtBottom] = useState(start.align === 'end');
+  const scroller = useRef<HTMLElement | null>(null);
+  const reported = useRef(start.align === 'end');
+  // Virtuoso says "at the bottom" before it has rendered the rows it was placed on, and says so
+  // for a while after: where the scroller is says whether it is so.
+  const settle = useCallback(() => {
+    const el = scroller.current;
+    setAtBottom(reported.current && (!el || (!!el.querySelector('[data-index]') && el.scrollHeight - el.scrollTop - el.clientHeight <= BOTTOM)));
+  }, []);
   const [unseen, setUnseen] = useState(0);
   const [flash, setFlash] = useState<string | null>(null);
 
-  // Older messages arrived in front: move the first index back by as many, so nothing jumps.
+  // Older messages arrived in front: the first index moves back by as many in the same
+  // render as the data, so nothing jumps (a change of index a render after the data is
+  // taken for items appended and then prepended, and can throw the reader to the end).
+  const front = useRef<{ id: string | undefined; index: number }>({ id: undefined, index: START });
+  const firstItemIndex = useMemo(() => {
+    const prev = front.current;
+    const at = prev.id && messages[0]?.id !== prev.id ? messages.findIndex((m) => m.id === prev.id) : 0;
+    const index = at > 0 ? prev.index - at : prev.index;
+    front.current = { id: messages[0]?.id, index };
+    return index;
+  }, [messages]);
+
   useLayoutEffect(() => {
-    const prev = previous.current;
-    if (prev.firstId && messages[0]?.id !== prev.firstId) {
-      const at = messages.findIndex((m) => m.id === prev.firstId);
-      if (at > 0) setFirstItemIndex((i) => i - at);
-    }
+    const prev = lastId.current;
     // New ones at the end while scrolled up: count them for the "N new messages" button.
-    if (!atBottom && prev.lastId && messages.at(-1)?.id !== prev.lastId) {
-      const at = messages.findIndex((m) => m.id === prev.lastId);
+    if (!atBottom && prev && messages.at(-1)?.id !== prev) {
+      const at = messages.findIndex((m) => m.id === prev);
       if (at >= 0) setUnseen((n) => n + messages.slice(at + 1).filter((m) => !m.mine).length);
     }
-    previous.current = { firstId: messages[0]?.id, length: messages.length, lastId: messages.at(-1)?.id };
+    lastId.current = messages.at(-1)?.id;
   }, [messages, atBottom]);
 
   useEffect(() => {
     if (atBottom) setUnseen(0);
   }, [atBottom]);
 
-  const firstUnread = useMemo(() => messages.find((m) => m.seq !== null && m.seq > readSeq && !m.mine && m.kind !== 'system')?.id, [messages, readSeq]);
+  const firstUnread = useMemo(() => messages[firstUnreadAt(messages, readSeq)]?.id, [messages, readSeq]);
 
   const infos = useMemo(
     () =>
@@ -99,17 +140,6 @@ export const MessageList = forwardRef<MessageListHandle, Props>(function Message
     [messages],
   );
 
-  const initial = firstUnread ? Math.max(0, messages.findIndex((m) => m.id === firstUnread)) : messages.length - 1;
-  // A conversation with nothing cached mounts empty and fills when its document syncs:
-  // initialTopMostItemIndex has passed by then, so the reader is placed once, here, on
-  // the first unread or the newest, whatever Virtuoso made of the empty list.
-  const placed = useRef(messages.length > 0);
-  useLayoutEffect(() => {
-    if (placed.current || !messages.length) return;
-    placed.current = true;
-    virtuoso.current?.scrollToIndex({ index: Math.max(0, initial), align: firstUnread ? 'start' : 'end', behavior: 'auto' });
-  }, [messages.length, initial, firstUnread]);
-
   return (
     <div className="message-scroll-wrap">
       <Virtuoso
@@ -117,14 +147,25 @@ export const MessageList = forwardRef<MessageListHandle, Props>(function Message
         className="message-scroll"
         data={messages}
         firstItemIndex={firstItemIndex}
-        initialTopMostItemIndex={{ index: Math.max(0, initial), align: firstUnread ? 'start' : 'end' }}
+        initialTopMostItemIndex={start}
         computeItemKey={(_, m) => m.id}
         startReached={() => {
           if (hasMore) void loadOlder();
         }}
-        followOutput={(bottom) => (bottom ? 'auto' : false)}
-        atBottomStateChange={setAtBottom}
-        atBottomThreshold={80}
+        // A value, not a function: while followOutput is anything but false, Virtuoso scrolls to
+        // the end when the rows grow after a change of count, older pages put in front included.
+        followOutput={atBottom ? 'auto' : false}
+        scrollerRef={(el) => {
+          scroller.current?.removeEventListener('scroll', settle);
+          scroller.current = el instanceof HTMLElement ? el : null;
+          scroller.current?.addEventListener('scroll', settle, { passive: true });
+        }}
+        atBottomStateChange={(bottom) => {
+          reported.current = bottom;
+          settle();
+        }}
+        totalListHeightChanged={settle}
+        atBottomThreshold={BOTTOM}
         increaseViewportBy={{ top: 400, bottom: 200 }}
         components={{ Header: () => <>{header}</>, Footer: () => <>{footer}</> }}
         itemContent={(index, m) => <MessageItem message={m} info={infos[index - firstItemIndex] ?? infos[0]!} {...item} />}
