@@ -7,6 +7,7 @@ import type { Dialect } from '@parley/schema/db';
 import { freePort, spawnServer, startTestServer, type ChildServer, type TestServer } from '../sync-server/test/harness.ts';
 import { onCleanup, trackChild } from './cleanup.ts';
 import { sleep } from './stats.ts';
+import { connectProfiler, inspectArgs, profileDir, type Profiler } from './profile.ts';
 
 /** The servers and databases a bench runs against, each released by cleanup.ts. */
 
@@ -36,16 +37,21 @@ export async function database(dialect: Dialect): Promise<{ database: TestDataba
 export interface RunningChild extends ChildServer {
   /** SIGTERM (the server flushes its stores), SIGKILL if it has not exited within 10 s. */
   stop(): Promise<void>;
+  /** With BENCH_PROFILE: CPU profiles of chosen phases (bench/profile.ts). */
+  profiler: Profiler | null;
 }
 
 /** The real sync-server (`main.ts`) in its own process, as deployed. */
 export async function parleyChild(db: TestDatabase): Promise<RunningChild> {
-  // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
-  const nodeArgs = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}`] : [];
-  const child = await spawnServer({ database: db, port: await freePort(), env: { LOG_LEVEL: 'error' }, nodeArgs });
+  const inspectPort = profileDir ? await freePort() : 0;
+  const child = await spawnServer({ database: db, port: await freePort(), env: { LOG_LEVEL: 'error' }, nodeArgs: inspectArgs(inspectPort) });
   trackChild(child.process);
-  const stop = onCleanup('stop sync-server', () => stopChild(child.process, child.exited));
-  return { ...child, stop };
+  const profiler = profileDir ? await connectProfiler(inspectPort) : null;
+  const stop = onCleanup('stop sync-server', async () => {
+    profiler?.close();
+    await stopChild(child.process, child.exited);
+  });
+  return { ...child, stop, profiler };
 }
 
 /** Plain Hocuspocus in its own process: the floor that every sync round trip pays. */

@@ -207,7 +207,9 @@ export async function swarm(target: Target, shape: Shape, workerCount: number, l
     const loads: LoadFigure[] = [];
     for (const rate of shape.rates) {
       log(`  ${target.kind}: ${rate} msgs/s offered`);
+      const stopProfile = await target.profiler?.start(`${target.kind}-${shape.clients}-clients-${shape.conversations}x${shape.groupSize}-${rate}-per-s`);
       const figure = await offer(workers, pop, target, rate, shape.durationMs);
+      await stopProfile?.();
       loads.push(figure);
       // Behind already: a higher rate would only measure the queue this one left.
       if (figure.missing > 0) break;

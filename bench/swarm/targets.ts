@@ -8,6 +8,7 @@ import { onCleanup, trackChild } from '../cleanup.ts';
 import { database, parleyChild } from '../servers.ts';
 import { sleep } from '../stats.ts';
 import type { SwarmUser } from './protocol.ts';
+import type { Profiler } from '../profile.ts';
 
 /**
  * What the swarm runs against: Parley's sync-server or the classic relay, each
@@ -23,6 +24,8 @@ export interface Target {
   insertUsers(users: Array<{ id: string; username: string }>): Promise<void>;
   /** One conversation per member list (direct for two, group otherwise); returns their ids in order. */
   createConversations(memberLists: SwarmUser[][]): Promise<string[]>;
+  /** Parley with BENCH_PROFILE: CPU profiles of the load phases. */
+  profiler?: Profiler | null;
   stop(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function parleyTarget(): Promise<Target> {
     kind: 'parley',
     wsUrl: server.wsUrl,
     pid: server.process.pid!,
+    profiler: server.profiler,
     async insertUsers(users) {
       const now = Date.now();
       // No password: these accounts sign in with the tokens the bench mints, never with a password.
