@@ -37,6 +37,8 @@ export interface SyncServer {
   services: Services;
   metrics: Metrics;
   server: Server<SyncContext>;
+  /** The conversation documents and their log (tests reach in to fail a projection). */
+  documents: DocumentHub;
   /** http://host:port */
   readonly url: string;
   listen(): Promise<void>;
@@ -176,6 +178,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     services,
     metrics,
     server,
+    documents: hub,
     get url() {
       const { port } = server.address;
       return `http://127.0.0.1:${port}`;

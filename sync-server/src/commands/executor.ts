@@ -21,6 +21,8 @@ export interface ConversationWriter {
   project(conversationId: string, change: ProjectedChange): Promise<void>;
   /** Closes the sockets of users who are no longer members (rule A3). */
   evict(conversationId: string, userIds: string[]): void;
+  /** Rule O14: later, writes into the document what a command answered again may have left out of it. */
+  repair(conversationId: string, messageIds: string[], firstAttemptAt: number): void;
 }
 
 export interface ProjectedChange {
@@ -78,24 +80,32 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
 
   async function priorResult(actorId: string, command: Command): Promise<CommandResult | null> {
     const [prior, existing] = await Promise.all([
-      db.selectFrom('commands').select(['user_id', 'result']).where('id', '=', command.id).executeTakeFirst(),
+      db.selectFrom('commands').select(['user_id', 'result', 'created_at']).where('id', '=', command.id).executeTakeFirst(),
       // A resend (an SDK retry under a new command id) of a message that already landed.
       command.type === 'send'
-        ? db.selectFrom('messages').select(['conversation_id', 'sender_id', 'seq']).where('id', '=', command.messageId).executeTakeFirst()
+        ? db.selectFrom('messages').select(['conversation_id', 'sender_id', 'seq', 'created_at']).where('id', '=', command.messageId).executeTakeFirst()
         : undefined,
     ]);
     if (prior) {
-      return prior.user_id === actorId
-        ? (JSON.parse(prior.result) as CommandResult)
-        : failed(command, 'DUPLICATE', 'that command id is taken', now());
+      if (prior.user_id !== actorId) return failed(command, 'DUPLICATE', 'that command id is taken', now());
+      return answeredAgain(command, JSON.parse(prior.result) as CommandResult, Number(prior.created_at));
     }
     if (command.type === 'send' && existing) {
       if (existing.sender_id !== actorId || existing.conversation_id !== command.conversationId) {
         return failed(command, 'DUPLICATE', 'that message id is taken', now());
       }
-      return { id: command.id, status: 'sent', seq: Number(existing.seq), messageId: command.messageId, conversationId: command.conversationId, at: now() };
+      const result: CommandResult = { id: command.id, status: 'sent', seq: Number(existing.seq), messageId: command.messageId, conversationId: command.conversationId, at: now() };
+      return answeredAgain(command, result, Number(existing.created_at));
     }
     return null;
+  }
+
+  /** Rule O14: a command that committed before may not have been projected; the document is looked at again. */
+  function answeredAgain(command: Command, result: CommandResult, firstAttemptAt: number): CommandResult {
+    if (result.status === 'sent' && 'conversationId' in command) {
+      deps.writer.repair(command.conversationId, 'messageId' in command ? [command.messageId] : [], firstAttemptAt);
+    }
+    return result;
   }
 
   /**
@@ -227,7 +237,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
         });
         mine.forEach(([p, result]) => p.resolve(result));
       } catch (error) {
-        // Committed but not projected: the command is retried and answered from its command row (O4, O9).
+        // Committed but not projected: the command is retried, answered from its command row (O4, O9) and projected then (O14).
         mine.forEach(([p]) => p.reject(error));
       } finally {
         releases.get(conversationId)!();

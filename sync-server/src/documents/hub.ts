@@ -2,7 +2,7 @@ import * as Y from 'yjs';
 import type { Document, Hocuspocus, DirectConnection } from '@hocuspocus/server';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import { CLOSE, conversationDocName, conversationParts, epochState } from '@parley/schema';
+import { CLOSE, conversationDocName, conversationParts, epochState, highestVersions } from '@parley/schema';
 import type { ConversationWriter, ProjectedChange } from '../commands/executor.ts';
 import type { Logger } from '../log.ts';
 import type { Bus } from '../cluster/bus.ts';
@@ -26,6 +26,12 @@ const DROP_TOPIC = 'epochDrop';
 const PEER_DROP_MAX_MS = 5000;
 /** How often the server's own open looks again whether a dropped copy is gone (E2). */
 const DROP_POLL_MS = 50;
+/**
+ * Rule O14: how long after a command's first attempt its projection is looked
+ * at again, time enough for a projection still under way (on this instance or
+ * another) to have arrived.
+ */
+const REPAIR_AFTER_MS = 3000;
 
 function decodes(update: Uint8Array): boolean {
   try {
@@ -288,6 +294,46 @@ export class DocumentHub implements ConversationWriter {
       }, SERVER_ORIGIN);
     });
     // Rule P2: logged before the command's result is written.
+    await this.flush(name);
+  }
+
+  /**
+   * Rule O14: a command answered from its first result may have committed
+   * without its projection (the database's answer to the commit was lost, or
+   * the projection failed after it). A moment after the first attempt, the
+   * document gets what it lacks of the index: the named messages at their
+   * newest versions, the read markers and the meta. A document that stays
+   * loaded is never checked against the index again (E3 looks at loads).
+   */
+  repair(conversationId: string, messageIds: string[], firstAttemptAt: number) {
+    const timer = setTimeout(() => {
+      if (this.closed) return;
+      this.catchUp(conversationId, messageIds).catch((error: unknown) =>
+        this.log.warn({ err: error, conversation: conversationId }, 'repairing a conversation document failed; its next load checks it'));
+    }, Math.max(0, firstAttemptAt + REPAIR_AFTER_MS - Date.now()));
+    timer.unref();
+  }
+
+  private async catchUp(conversationId: string, messageIds: string[]) {
+    const [entries, reads, meta] = await Promise.all([
+      loadEntries(this.db, messageIds),
+      loadReads(this.db, conversationId),
+      loadMeta(this.db, conversationId),
+    ]);
+    const name = conversationDocName(conversationId);
+    let repaired = 0;
+    await this.withDocument(name, (doc) => {
+      const have = highestVersions(conversationParts(doc).messages, (entry) => entry.v);
+      const behind = entries.filter((entry) => (have.get(entry.id)?.v ?? 0) < entry.v);
+      repaired = behind.length;
+      doc.transact(() => {
+        upsertEntries(doc, behind);
+        setReads(doc, reads);
+        if (meta) setMeta(doc, meta);
+        trimWindow(doc, this.windowSize);
+      }, SERVER_ORIGIN);
+    });
+    if (repaired) this.log.warn({ document: name, messages: repaired }, 'a committed command had not been projected; projected it now');
     await this.flush(name);
   }
 
