@@ -12,7 +12,9 @@ describe('services.json', () => {
 
   it('docker-compose runs each sync instance with those flags too', () => {
     const compose = fs.readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
-    const commands = compose.split('\n').filter((line) => line.includes('"dist/main.js"') && line.includes('--max-semi-space-size'));
+    const lines = compose.split('\n');
+    // Each sync instance names its working directory on the line before its command.
+    const commands = lines.filter((line, i) => line.includes('command:') && lines[i - 1]?.includes('working_dir: /app/sync-server'));
     expect(commands).toHaveLength(2);
     for (const line of commands) for (const flag of SYNC_NODE_FLAGS) expect(line).toContain(`"${flag}"`);
   });

@@ -44,11 +44,16 @@ export function buildConversation(doc: Y.Doc, projection: ConversationProjection
 export function windowShortfall(doc: Y.Doc, expected: Array<Pick<MessageEntry, 'id' | 'v'>>, epoch: number): string | null {
   const state = epochState(doc);
   if (state.stale || state.epoch !== epoch) return `epoch ${JSON.stringify(conversationParts(doc).epoch.toArray())}, index says ${epoch}`;
-  const have = highestVersions(conversationParts(doc).messages, (entry) => entry.v);
-  const missing = expected.filter((e) => (have.get(e.id)?.v ?? 0) < e.v);
+  const missing = entriesBehind(doc, expected);
   if (missing.length === 0) return null;
   const positions = missing.slice(0, 5).map((e) => expected.indexOf(e)).join(', ');
   return `${missing.length} of the newest ${expected.length} messages missing or old (newest-first positions ${positions}), e.g. ${missing[0]!.id}@${missing[0]!.v}`;
+}
+
+/** The entries the document lacks, or holds at an older version only. */
+export function entriesBehind<T extends Pick<MessageEntry, 'id' | 'v'>>(doc: Y.Doc, entries: T[]): T[] {
+  const have = highestVersions(conversationParts(doc).messages, (entry) => entry.v);
+  return entries.filter((entry) => (have.get(entry.id)?.v ?? 0) < entry.v);
 }
 
 /** Replaces each entry's older versions with the given one (edits, recalls, reactions, new messages). */

@@ -2,12 +2,12 @@ import * as Y from 'yjs';
 import type { Document, Hocuspocus, DirectConnection } from '@hocuspocus/server';
 import type { Kysely } from 'kysely';
 import type { Database } from '@parley/schema/db';
-import { CLOSE, conversationDocName, conversationParts, epochState, highestVersions } from '@parley/schema';
+import { CLOSE, conversationDocName, conversationParts, epochState, type ConversationMeta, type MessageEntry } from '@parley/schema';
 import type { ConversationWriter, ProjectedChange } from '../commands/executor.ts';
 import type { Logger } from '../log.ts';
 import type { Bus } from '../cluster/bus.ts';
 import { loadEntries, loadMeta, loadReads, loadWindow, windowVersions } from '../index/projection.ts';
-import { buildConversation, removeReads, setMeta, setReads, trimWindow, upsertEntries, windowShortfall } from './conversation.ts';
+import { buildConversation, entriesBehind, removeReads, setMeta, setReads, trimWindow, upsertEntries, windowShortfall } from './conversation.ts';
 import type { DocumentPersistence } from './persistence.ts';
 import type { Quarantine } from './quarantine.ts';
 
@@ -283,18 +283,7 @@ export class DocumentHub implements ConversationWriter {
       change.entries ?? loadEntries(this.db, change.messageIds),
       change.meta ? loadMeta(this.db, conversationId) : Promise.resolve(null),
     ]);
-    const name = conversationDocName(conversationId);
-    await this.withDocument(name, (doc) => {
-      doc.transact(() => {
-        upsertEntries(doc, entries);
-        if (meta) setMeta(doc, meta);
-        setReads(doc, change.reads);
-        if (change.removed.length) removeReads(doc, change.removed);
-        trimWindow(doc, this.windowSize);
-      }, SERVER_ORIGIN);
-    });
-    // Rule P2: logged before the command's result is written.
-    await this.flush(name);
+    await this.write(conversationId, { entries, meta, reads: change.reads, removed: change.removed, onlyBehind: false });
   }
 
   /**
@@ -320,21 +309,31 @@ export class DocumentHub implements ConversationWriter {
       loadReads(this.db, conversationId),
       loadMeta(this.db, conversationId),
     ]);
+    const repaired = await this.write(conversationId, { entries, meta, reads, removed: [], onlyBehind: true });
+    if (repaired) this.log.warn({ document: conversationDocName(conversationId), messages: repaired }, 'a committed command had not been projected; projected it now');
+  }
+
+  /**
+   * Writes into the conversation document, then logs it (rule P2: before the
+   * command's result is written). `onlyBehind` leaves out the entries it holds
+   * at their version already. Returns how many entries it wrote.
+   */
+  private async write(conversationId: string, change: { entries: MessageEntry[]; meta: Partial<ConversationMeta> | null; reads: Record<string, number>; removed: string[]; onlyBehind: boolean }): Promise<number> {
     const name = conversationDocName(conversationId);
-    let repaired = 0;
+    let written = 0;
     await this.withDocument(name, (doc) => {
-      const have = highestVersions(conversationParts(doc).messages, (entry) => entry.v);
-      const behind = entries.filter((entry) => (have.get(entry.id)?.v ?? 0) < entry.v);
-      repaired = behind.length;
+      const entries = change.onlyBehind ? entriesBehind(doc, change.entries) : change.entries;
+      written = entries.length;
       doc.transact(() => {
-        upsertEntries(doc, behind);
-        setReads(doc, reads);
-        if (meta) setMeta(doc, meta);
+        upsertEntries(doc, entries);
+        if (change.meta) setMeta(doc, change.meta);
+        setReads(doc, change.reads);
+        if (change.removed.length) removeReads(doc, change.removed);
         trimWindow(doc, this.windowSize);
       }, SERVER_ORIGIN);
     });
-    if (repaired) this.log.warn({ document: name, messages: repaired }, 'a committed command had not been projected; projected it now');
     await this.flush(name);
+    return written;
   }
 
   evict(conversationId: string, userIds: string[]) {
