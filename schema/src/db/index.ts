@@ -54,13 +54,30 @@ function openMysql(url: string, connectionLimit: number, log?: LogConfig): Store
 function openSqlite(dataDir: string, log?: LogConfig): Store {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'parley.db');
-  const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
+  const database = new SQLite(file, { timeout: 5000 });
+  switchToWal(database);
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log ? { log } : {}) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Turning a file to WAL needs it to itself for a moment, and SQLite answers SQLITE_BUSY at
+ * once, without its busy handler, when another process (npm start's sync-server and
+ * media-server open one fresh file together) holds it. Opening is synchronous, so wait here.
+ */
+function switchToWal(database: SQLite.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      database.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw error;
+      Atomics.wait(pause, 0, 0, 20 + Math.random() * 30);
+    }
+  }
 }
 
 async function migrate(store: Store): Promise<void> {

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openStore } from './index.ts';
+import { openStore, sql } from './index.ts';
 import { eachStore } from './testing.ts';
 
 eachStore('index schema', (getStore) => {
@@ -34,6 +36,35 @@ describe('opening one fresh SQLite file from several stores at once (npm start o
       expect(new Set(applied.map((r) => (r as { name: string }).name)).size).toBe(applied.length);
       for (const store of stores) await store.close();
     } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('opening a SQLite file while another process writes it', () => {
+  // Turning the file to WAL needs it to itself, and SQLite answers SQLITE_BUSY at once, without
+  // its busy handler, while another process holds a write lock: npm start's two services meet
+  // this when they open one fresh file together. The opener must wait, not exit.
+  it('waits for the writer and opens', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'parley-busy-'));
+    const file = path.join(dataDir, 'parley.db');
+    const writer = spawn(process.execPath, ['-e', `
+      const db = new (require('better-sqlite3'))(${JSON.stringify(file)});
+      db.exec('BEGIN IMMEDIATE; CREATE TABLE other_writer (x)');
+      console.log('holding');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 500);
+    `], { cwd: fileURLToPath(new URL('.', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        writer.stdout.once('data', () => resolve());
+        writer.once('exit', (code) => reject(new Error(`the writer exited with ${code} before holding its lock`)));
+      });
+      const store = await openStore({ dataDir });
+      const { journal_mode } = (await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(store.db)).rows[0]!;
+      expect(journal_mode).toBe('wal');
+      await store.close();
+    } finally {
+      writer.kill();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
