@@ -73,6 +73,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   facts.attachBus(bus);
   const commands = measuredExecutor(createCommandExecutor({
     db: store.db,
+    dialect: store.dialect,
     facts,
     writer: hub,
     inbox,

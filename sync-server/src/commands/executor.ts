@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, MessagesTable } from '@parley/schema/db';
+import type { Database, Dialect, MessagesTable } from '@parley/schema/db';
 import type { CallRecord, Command, CommandResult, ErrorCode, MessageEntry } from '@parley/schema';
 import type { CommandExecutor, ExecuteOptions, InboxFollower, InboxNotifier, PresenceView } from '../services.ts';
 import { currentMembers } from '../index/members.ts';
@@ -12,6 +12,7 @@ import { checkMedia } from './media.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { FactsCache, type CachedConversation } from './facts-cache.ts';
 import { commitGroup, StaleFacts, type GroupItem } from './group-commit.ts';
+import { inSteps } from '../index/pipeline.ts';
 
 /** What the executor needs from the document side once the index has committed. */
 export interface ConversationWriter {
@@ -41,6 +42,7 @@ export interface CallRecorder {
 
 interface Deps {
   db: Kysely<Database>;
+  dialect: Dialect;
   writer: ConversationWriter;
   inbox: InboxNotifier & InboxFollower;
   presence: Pick<PresenceView, 'introduce'>;
@@ -216,7 +218,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
     try {
       const failure = held.find((h) => h.status === 'rejected');
       if (failure) throw failure.reason;
-      outcome = await retryDeadlock(() => db.transaction().execute((trx) => commitGroup(trx, accepted, at)));
+      outcome = await retryDeadlock(() => inSteps(db, deps.dialect, (step) => commitGroup(db, deps.dialect, step, accepted, at)));
     } catch (error) {
       releases.forEach((release) => release());
       if (error instanceof StaleFacts) error.conversationIds.forEach((id) => factsCache.drop(id));

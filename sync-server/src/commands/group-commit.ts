@@ -1,7 +1,8 @@
-import { sql, type Transaction } from 'kysely';
-import type { Database, MessagesTable } from '@parley/schema/db';
+import { sql, type Kysely, type QueryResult } from 'kysely';
+import type { Database, Dialect, MessagesTable } from '@parley/schema/db';
 import type { Command, CommandResult, SendCommand } from '@parley/schema';
 import { caseOf } from '../index/case.ts';
+import type { Step } from '../index/pipeline.ts';
 
 export type ReadCommand = Extract<Command, { type: 'read' }>;
 
@@ -34,34 +35,48 @@ export class StaleFacts extends Error {
  * markers and one the readers', one multi-row insert writes every command row.
  * A statement per conversation or per member would be a round trip each inside
  * the transaction, and a group of hundreds would hold its locks for as many.
- * Each update locks its rows in primary-key order (conversation id first), so
- * two instances' groups never deadlock on each other. Returns each item's
- * result (in item order) and the change per conversation.
+ * Each statement locks its rows in primary-key order (conversations, then
+ * members by conversation id), so two instances' groups never deadlock on each
+ * other. Rule O15: the statements go in two steps, the second (which needs the
+ * seqs the first reads) with the commit. Returns each item's result (in item
+ * order) and the change per conversation.
  */
-export async function commitGroup(trx: Transaction<Database>, items: GroupItem[], at: number): Promise<{ results: CommandResult[]; changes: Map<string, GroupChange> }> {
+export async function commitGroup(db: Kysely<Database>, dialect: Dialect, step: Step, items: GroupItem[], at: number): Promise<{ results: CommandResult[]; changes: Map<string, GroupChange> }> {
   const sendsPer = new Map<string, number>();
   for (const { command } of items) if (command.type === 'send') sendsPer.set(command.conversationId, (sendsPer.get(command.conversationId) ?? 0) + 1);
   const conversations = [...new Set(items.map((i) => i.command.conversationId))].sort();
+  const sending = [...sendsPer.keys()];
+  const senders = [...new Map(items.flatMap(({ actorId, command }) =>
+    command.type === 'send' ? [[`${command.conversationId}\u0000${actorId}`, { conversationId: command.conversationId, userId: actorId }] as const] : [])).values()];
 
-  if (sendsPer.size) {
-    const sending = [...sendsPer.keys()];
+  const readSeqs = db.selectFrom('conversations').select(['id', 'last_seq']).where('id', 'in', conversations);
+  let seqRows: QueryResult<unknown>;
+  if (sending.length === 0) [seqRows] = (await step([readSeqs])) as [QueryResult<unknown>];
+  else {
     const range = caseOf(sending.map((id) => [sql`${sql.ref('id')} = ${id}`, sendsPer.get(id)!]));
     // O6 on the commit itself: a conversation closed meanwhile (on another instance) takes no message.
-    const updated = await trx
+    const moveSeqs = db
       .updateTable('conversations')
       .set((eb) => ({ last_seq: eb('last_seq', '+', range), last_message_at: at }))
       .where('id', 'in', sending)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== sending.length) throw new StaleFacts(await closed(trx, sending));
+      .where('status', '=', 'active');
+    // O13 on the commit itself: a sender who left meanwhile takes no message. The rows stay
+    // locked until the commit, so the second step's marker update finds every one of them.
+    const current = db.selectFrom('members').select('user_id')
+      .where('conversation_id', 'in', sending)
+      .where('left_at', 'is', null)
+      .where((eb) => eb.or(senders.map((m) => eb.and([eb('conversation_id', '=', m.conversationId), eb('user_id', '=', m.userId)]))));
+    const [moved, read, members] = (await step([moveSeqs, readSeqs, dialect === 'mysql' ? current.forUpdate() : current])) as [QueryResult<unknown>, QueryResult<unknown>, QueryResult<unknown>];
+    if (Number(moved.numAffectedRows) !== sending.length) throw new StaleFacts(await closed(db, step, sending));
+    if (members.rows.length !== senders.length) throw new StaleFacts(sending);
+    seqRows = read;
   }
-  const seqRows = await trx.selectFrom('conversations').select(['id', 'last_seq']).where('id', 'in', conversations).execute();
-  const lastSeq = new Map(seqRows.map((r) => [r.id, Number(r.last_seq)]));
+  const lastSeq = new Map((seqRows.rows as Array<{ id: string; last_seq: number }>).map((r) => [r.id, Number(r.last_seq)]));
   // Rule O5: the range of a conversation's n new messages ends at its new last_seq.
   const nextSeq = new Map([...sendsPer].map(([id, n]) => [id, lastSeq.get(id)! - n + 1]));
 
   const changes = new Map<string, GroupChange>(conversations.map((id) => [id, { rows: [], reads: {} }]));
-  /** Per conversation and user: the marker to set, and whether the user must be a current member (a sender). */
+  /** Per conversation and user: the marker to set, and whether the user sent (their marker always moves). */
   const markers = new Map<string, { conversationId: string; userId: string; seq: number; sender: boolean }>();
   const mark = (conversationId: string, userId: string, seq: number, sender: boolean) => {
     const key = `${conversationId}\u0000${userId}`;
@@ -91,43 +106,39 @@ export async function commitGroup(trx: Transaction<Database>, items: GroupItem[]
   });
 
   const rows = [...changes.values()].flatMap((c) => c.rows);
-  if (rows.length) await trx.insertInto('messages').values(rows).execute();
-  const senders = [...markers.values()].filter((m) => m.sender);
-  const readers = [...markers.values()].filter((m) => !m.sender);
-  // A sender's marker always moves (the seq is new): fewer rows mean a sender left meanwhile.
-  const moved = await moveMarkers(trx, senders);
-  if (moved !== senders.length) throw new StaleFacts([...new Set(senders.map((m) => m.conversationId))]);
-  // A reader's marker moves only forward; one at or past it already is left alone.
-  await moveMarkers(trx, readers);
-  for (const marker of markers.values()) changes.get(marker.conversationId)!.reads[marker.userId] = marker.seq;
+  const all = [...markers.values()];
+  for (const marker of all) changes.get(marker.conversationId)!.reads[marker.userId] = marker.seq;
   // Rule O4: the unique key on commands.id (and on messages.id) catches a command answered before; the whole group then rolls back.
-  await trx.insertInto('commands').values(items.map(({ actorId }, i) => ({
-    id: results[i]!.id, user_id: actorId, result: JSON.stringify(results[i]), created_at: at,
-  }))).execute();
+  await step([
+    ...(rows.length ? [db.insertInto('messages').values(rows)] : []),
+    // A reader's marker moves only forward; one at or past it already is left alone.
+    ...[all.filter((m) => m.sender), all.filter((m) => !m.sender)].filter((m) => m.length).map((m) => moveMarkers(db, m)),
+    db.insertInto('commands').values(items.map(({ actorId }, i) => ({
+      id: results[i]!.id, user_id: actorId, result: JSON.stringify(results[i]), created_at: at,
+    }))),
+  ], { commit: true });
   return { results, changes };
 }
 
 /**
  * Moves each member's read marker to its seq, if it is a current member and the
- * marker is behind it, in one statement; returns the rows moved. Rows are found
- * by conversation id (the primary key's prefix) and matched to their marker by
- * the case, which is null, and so matches nothing, for any other member.
+ * marker is behind it, in one statement. Rows are found by conversation id (the
+ * primary key's prefix) and matched to their marker by the case, which is null,
+ * and so matches nothing, for any other member.
  */
-async function moveMarkers(trx: Transaction<Database>, markers: Array<{ conversationId: string; userId: string; seq: number }>): Promise<number> {
-  if (markers.length === 0) return 0;
+function moveMarkers(db: Kysely<Database>, markers: Array<{ conversationId: string; userId: string; seq: number }>) {
   const target = caseOf(markers.map((m) => [sql`${sql.ref('conversation_id')} = ${m.conversationId} and ${sql.ref('user_id')} = ${m.userId}`, m.seq]));
-  const updated = await trx
+  return db
     .updateTable('members')
     .set({ last_read_seq: target })
     .where('conversation_id', 'in', [...new Set(markers.map((m) => m.conversationId))])
     .where('left_at', 'is', null)
-    .where('last_read_seq', '<', target)
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows);
+    .where('last_read_seq', '<', target);
 }
 
 /** Which of `ids` no longer take messages (closed on another instance since their facts were cached). */
-async function closed(trx: Transaction<Database>, ids: string[]): Promise<string[]> {
-  const active = new Set((await trx.selectFrom('conversations').select('id').where('id', 'in', ids).where('status', '=', 'active').execute()).map((r) => r.id));
-  return ids.filter((id) => !active.has(id));
+async function closed(db: Kysely<Database>, step: Step, ids: string[]): Promise<string[]> {
+  const [active] = await step([db.selectFrom('conversations').select('id').where('id', 'in', ids).where('status', '=', 'active')]);
+  const open = new Set((active!.rows as Array<{ id: string }>).map((r) => r.id));
+  return ids.filter((id) => !open.has(id));
 }
