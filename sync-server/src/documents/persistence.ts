@@ -1,8 +1,9 @@
 import * as Y from 'yjs';
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Store } from '@parley/schema/db';
 import { caseOf } from '../index/case.ts';
 import { retryDeadlock } from '../index/errors.ts';
+import { inSteps } from '../index/pipeline.ts';
 
 /**
  * Document persistence (docs/protocol.md, P1–P3): a snapshot per document plus
@@ -136,12 +137,15 @@ export class DocumentPersistence {
         }
       }
       const logged = highest.filter((h) => h.id != null).map((h) => [h.name, Number(h.id)] as const);
-      await retryDeadlock(() => db.transaction().execute(async (trx) => {
-        // The snapshots' bytes are known only now: a batch of large documents takes several upserts.
-        for (const chunk of chunked(rows, (r) => r.data.length)) await this.upsert(trx, chunk);
-        if (logged.length === 0) return;
-        const upTo = caseOf(logged.map(([name, id]) => [sql`${sql.ref('name')} = ${name}`, id]));
-        await trx.deleteFrom('document_updates').where('name', 'in', logged.map(([name]) => name)).where('id', '<=', upTo).execute();
+      const upTo = caseOf(logged.map(([name, id]) => [sql`${sql.ref('name')} = ${name}`, id]));
+      const prune = logged.length ? [db.deleteFrom('document_updates').where('name', 'in', logged.map(([name]) => name)).where('id', '<=', upTo)] : [];
+      // The snapshots' bytes are known only now: a batch of large documents takes several
+      // upserts, a step each (one query stays well inside max_allowed_packet); rule O15:
+      // the last one goes with the pruning and the commit.
+      const upserts = chunked(rows, (r) => r.data.length).map((chunk) => this.upsert(db, chunk));
+      await retryDeadlock(() => inSteps(db, this.store.dialect, async (step) => {
+        for (const upsert of upserts.slice(0, -1)) await step([upsert]);
+        await step([upserts.at(-1)!, ...prune], { commit: true });
       }));
     })));
   }
@@ -161,15 +165,16 @@ export class DocumentPersistence {
   }
 
   private async write(trx: Transaction<Database>, name: string, data: Uint8Array, logUpTo: number) {
-    await this.upsert(trx, [{ name, data, updated_at: Date.now() }]);
+    await this.upsert(trx, [{ name, data, updated_at: Date.now() }]).execute();
     await trx.deleteFrom('document_updates').where('name', '=', name).where('id', '<=', logUpTo).execute();
   }
 
   /** Inserts the snapshots, replacing the stored ones: one statement for all of them. */
-  private async upsert(trx: Transaction<Database>, rows: Array<{ name: string; data: Uint8Array; updated_at: number }>) {
-    const insert = trx.insertInto('documents').values(rows);
-    if (this.store.dialect === 'mysql') await insert.onDuplicateKeyUpdate({ data: sql`values(${sql.ref('data')})`, updated_at: sql`values(${sql.ref('updated_at')})` }).execute();
-    else await insert.onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ data: eb.ref('excluded.data'), updated_at: eb.ref('excluded.updated_at') }))).execute();
+  private upsert(db: Kysely<Database>, rows: Array<{ name: string; data: Uint8Array; updated_at: number }>) {
+    const insert = db.insertInto('documents').values(rows);
+    return this.store.dialect === 'mysql'
+      ? insert.onDuplicateKeyUpdate({ data: sql`values(${sql.ref('data')})`, updated_at: sql`values(${sql.ref('updated_at')})` })
+      : insert.onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ data: eb.ref('excluded.data'), updated_at: eb.ref('excluded.updated_at') })));
   }
 }
 
