@@ -55,6 +55,8 @@ export class DocumentHub implements ConversationWriter {
   private readonly pending = new Map<string, Uint8Array[]>();
   private readonly flushing = new Map<string, Promise<void>>();
   private readonly soon = new Set<string>();
+  /** Rule P8: user documents whose pending updates all came from their clients. */
+  private readonly lazy = new Set<string>();
   /** Copies that merged two epochs (E2): never stored or logged again. */
   private readonly stale = new WeakSet<Y.Doc>();
   /** Names of stale copies still loaded here, announced to the other instances until they unload. */
@@ -194,6 +196,9 @@ export class DocumentHub implements ConversationWriter {
       // Another instance logged its own change already.
       if (isRedisOrigin(origin)) return;
       const list = this.pending.get(name);
+      // Rule P8: a user document's pending updates are lazy while they are all its clients'.
+      if (origin === SERVER_ORIGIN) this.lazy.delete(name);
+      else if (!list) this.lazy.add(name);
       if (list) list.push(update);
       else this.pending.set(name, [update]);
       if (user) this.flushSoon(name);
@@ -214,6 +219,7 @@ export class DocumentHub implements ConversationWriter {
     this.dropping.add(name);
     this.bus?.publish(DROP_TOPIC, { name, dropping: true });
     this.pending.delete(name);
+    this.lazy.delete(name);
     this.log.warn({ document: name, epochs: conversationParts(document).epoch.toArray() }, 'document merged another epoch; dropping this copy');
     const entry = this.direct.get(name);
     if (!entry) return;
@@ -238,7 +244,7 @@ export class DocumentHub implements ConversationWriter {
     this.soon.add(name);
     setImmediate(() => {
       this.soon.delete(name);
-      this.flush(name).catch((error: unknown) => this.log.warn({ err: error, document: name }, 'logging document updates failed; the next flush or snapshot retries'));
+      this.flush(name, { lazy: true }).catch((error: unknown) => this.log.warn({ err: error, document: name }, 'logging document updates failed; the next flush or snapshot retries'));
     });
   }
 
@@ -249,14 +255,18 @@ export class DocumentHub implements ConversationWriter {
   }
 
   /** Writes pending updates of a document to the log, in order. */
-  async flush(name: string): Promise<void> {
+  async flush(name: string, options: { lazy?: boolean } = {}): Promise<void> {
+    // Someone waits for this one, or the server's own change is in it: an earlier lazy append
+    // ahead of it in the chain goes now (P8).
+    if (!options.lazy || !this.lazy.has(name)) this.persistence.hurry();
     const previous = this.flushing.get(name) ?? Promise.resolve();
     const next = previous.then(async () => {
       const updates = this.pending.get(name);
       if (!updates?.length) return;
       this.pending.delete(name);
+      const lazy = this.lazy.delete(name) && options.lazy === true;
       try {
-        await this.persistence.appendUpdates(name, updates);
+        await this.persistence.appendUpdates(name, updates, { lazy });
       } catch (error) {
         // Kept, in order, ahead of what arrived meanwhile: the next flush or the snapshot writes them.
         this.pending.set(name, [...updates, ...(this.pending.get(name) ?? [])]);

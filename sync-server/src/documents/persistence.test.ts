@@ -60,6 +60,42 @@ eachStore('document persistence', (getStore) => {
     }
   });
 
+  it('P8: a client\'s own change waits for another append to share its insert, and goes alone after a moment', async () => {
+    const store = getStore();
+    let inserts = 0;
+    const counted = { ...store, db: store.db.withPlugin({
+      transformQuery: (args) => {
+        if (args.node.kind === 'InsertQueryNode') inserts++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    }) };
+    const change = (doc: Y.Doc, value: string) => {
+      const before = Y.encodeStateVector(doc);
+      doc.getArray<string>('n').push([value]);
+      return Y.encodeStateAsUpdate(doc, before);
+    };
+    const user = new Y.Doc();
+    const conversation = new Y.Doc();
+    // A command arrives (lazy); a few turns later the server's change to the conversation goes, and takes it along.
+    const waiting = new DocumentPersistence(counted, 60_000);
+    const command = waiting.appendUpdates('user:p8', [change(user, 'command')], { lazy: true });
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(inserts).toBe(0);
+    await waiting.appendUpdates('conversation:p8', [change(conversation, 'message')]);
+    await command;
+    expect(inserts).toBe(1);
+    // Nobody else writes: it goes by itself.
+    inserts = 0;
+    await new DocumentPersistence(counted, 20).appendUpdates('user:p8', [change(user, 'draft')], { lazy: true });
+    expect(inserts).toBe(1);
+    for (const [name, doc] of [['user:p8', user], ['conversation:p8', conversation]] as const) {
+      const copy = new Y.Doc();
+      for (const update of (await waiting.load(name)) ?? []) Y.applyUpdate(copy, update);
+      expect(copy.getArray<string>('n').toArray()).toEqual(doc.getArray<string>('n').toArray());
+    }
+  });
+
   it('P7: snapshots requested together share their statements, and each holds what its document had', async () => {
     const store = getStore();
     let statements = 0;

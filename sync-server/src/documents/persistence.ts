@@ -20,6 +20,12 @@ const SNAPSHOT_WINDOW_MS = 20;
 const ENCODE_SLICE_MS = 4;
 /** Rule P6: inserts of the log under way at once. */
 const APPENDS_IN_FLIGHT = 2;
+/**
+ * Rule P8: how long a client's own change waits for company. A send's command
+ * arrives as one; its group commit (two round trips, O15) then projects into
+ * the conversation, whose append takes the waiting one along.
+ */
+const LAZY_APPEND_MS = 5;
 
 interface Waiter {
   resolve: () => void;
@@ -41,10 +47,18 @@ export class DocumentPersistence {
   private appends: Append[] = [];
   /** Rule P6: inserts of the log under way; past APPENDS_IN_FLIGHT, appends made meanwhile wait and share the next. */
   private appending = 0;
+  /** A write of the appends is coming in the next turn. */
+  private soon = false;
+  /** Rule P8: the timer that writes lazy appends nobody took along. */
+  private later: NodeJS.Timeout | null = null;
   /** Snapshots waiting for the window to close, by document name (rule P7). */
   private snapshots: Map<string, Snapshot> | null = null;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Rule P8 (a test waits longer, to see an append taken along whatever the machine's speed). */
+    private readonly lazyAppendMs = LAZY_APPEND_MS,
+  ) {}
 
   /**
    * Snapshot and logged updates of a document; null when it was never stored.
@@ -63,12 +77,34 @@ export class DocumentPersistence {
   /**
    * Rule P2: appended before the change is acknowledged. A row per update, in
    * order: merging them first cost more than the rows (the snapshot folds them).
+   * Rule P8: a `lazy` append (a client's own change, which nothing waits for)
+   * waits up to `lazyAppendMs` for another append to share its insert.
    */
-  async appendUpdates(name: string, updates: Uint8Array[]): Promise<void> {
+  async appendUpdates(name: string, updates: Uint8Array[], options: { lazy?: boolean } = {}): Promise<void> {
     if (updates.length === 0) return;
-    // Appends already waiting have a write coming: the turn's, or the one after an insert under way.
-    if (this.appends.length === 0) setImmediate(() => void this.writeAppends());
-    await Promise.all(updates.map((data) => new Promise<void>((resolve, reject) => this.appends.push({ name, data, resolve, reject }))));
+    const written = Promise.all(updates.map((data) => new Promise<void>((resolve, reject) => this.appends.push({ name, data, resolve, reject }))));
+    if (options.lazy) this.writeLater();
+    else this.hurry();
+    await written;
+  }
+
+  /** The appends waiting go in the next turn's insert (or the one after an insert under way, P6). */
+  hurry() {
+    if (this.soon) return;
+    this.soon = true;
+    setImmediate(() => {
+      this.soon = false;
+      void this.writeAppends();
+    });
+  }
+
+  /** Rule P8: lazy appends go when another append goes, or after `lazyAppendMs`. */
+  private writeLater() {
+    if (this.later) return;
+    this.later = setTimeout(() => {
+      this.later = null;
+      void this.writeAppends();
+    }, this.lazyAppendMs);
   }
 
   /**
