@@ -3,6 +3,20 @@ import * as Y from 'yjs';
 import { eachStore } from '@parley/schema/db/testing';
 import { DocumentPersistence } from './persistence.ts';
 
+/** The update that pushes `value` onto the document's list, as the hub logs one: applied, then appended. */
+function change(doc: Y.Doc, value: string): Uint8Array {
+  const before = Y.encodeStateVector(doc);
+  doc.getArray<string>('n').push([value]);
+  return Y.encodeStateAsUpdate(doc, before);
+}
+
+/** What the store holds of `name` (snapshot and log) builds the list `doc` has. */
+async function expectStored(persistence: DocumentPersistence, name: string, doc: Y.Doc) {
+  const copy = new Y.Doc();
+  for (const update of (await persistence.load(name)) ?? []) Y.applyUpdate(copy, update);
+  expect(copy.getArray<string>('n').toArray()).toEqual(doc.getArray<string>('n').toArray());
+}
+
 eachStore('document persistence', (getStore) => {
   it('P1–P3: a load racing snapshot stores always holds every update logged before it began', async () => {
     const persistence = new DocumentPersistence(getStore());
@@ -45,19 +59,13 @@ eachStore('document persistence', (getStore) => {
     const docs = Array.from({ length: 20 }, (_, i) => ({ name: `user:p6-${i}`, doc: new Y.Doc() }));
     const appended: Array<Promise<void>> = [];
     for (const { name, doc } of docs) {
-      const before = Y.encodeStateVector(doc);
-      doc.getArray<string>('n').push([name]);
-      appended.push(persistence.appendUpdates(name, [Y.encodeStateAsUpdate(doc, before)]));
+      appended.push(persistence.appendUpdates(name, [change(doc, name)]));
       await new Promise((r) => setImmediate(r));
     }
     await Promise.all(appended);
     // The first turn's, the second's, then one for the other 18.
     expect(inserts).toBe(3);
-    for (const { name, doc } of docs) {
-      const copy = new Y.Doc();
-      for (const update of (await persistence.load(name)) ?? []) Y.applyUpdate(copy, update);
-      expect(copy.getArray<string>('n').toArray()).toEqual(doc.getArray<string>('n').toArray());
-    }
+    for (const { name, doc } of docs) await expectStored(persistence, name, doc);
   });
 
   it('P8: a client\'s own change waits for another append to share its insert, and goes alone after a moment', async () => {
@@ -70,11 +78,6 @@ eachStore('document persistence', (getStore) => {
       },
       transformResult: async (args) => args.result,
     }) };
-    const change = (doc: Y.Doc, value: string) => {
-      const before = Y.encodeStateVector(doc);
-      doc.getArray<string>('n').push([value]);
-      return Y.encodeStateAsUpdate(doc, before);
-    };
     const user = new Y.Doc();
     const conversation = new Y.Doc();
     // A command arrives (lazy); a few turns later the server's change to the conversation goes, and takes it along.
@@ -89,11 +92,8 @@ eachStore('document persistence', (getStore) => {
     inserts = 0;
     await new DocumentPersistence(counted, 20).appendUpdates('user:p8', [change(user, 'draft')], { lazy: true });
     expect(inserts).toBe(1);
-    for (const [name, doc] of [['user:p8', user], ['conversation:p8', conversation]] as const) {
-      const copy = new Y.Doc();
-      for (const update of (await waiting.load(name)) ?? []) Y.applyUpdate(copy, update);
-      expect(copy.getArray<string>('n').toArray()).toEqual(doc.getArray<string>('n').toArray());
-    }
+    await expectStored(waiting, 'user:p8', user);
+    await expectStored(waiting, 'conversation:p8', conversation);
   });
 
   it('P7: snapshots requested together share their statements, and each holds what its document had', async () => {
@@ -103,11 +103,7 @@ eachStore('document persistence', (getStore) => {
     const persistence = new DocumentPersistence(counted);
     const docs = Array.from({ length: 40 }, (_, i) => ({ name: `user:p7-${i}`, doc: new Y.Doc() }));
     for (const { name, doc } of docs) {
-      for (let k = 0; k < 3; k++) {
-        const before = Y.encodeStateVector(doc);
-        doc.getArray<string>('n').push([`${name}/${k}`]);
-        await persistence.appendUpdates(name, [Y.encodeStateAsUpdate(doc, before)]);
-      }
+      for (let k = 0; k < 3; k++) await persistence.appendUpdates(name, [change(doc, `${name}/${k}`)]);
     }
     statements = 0;
     const first = docs[0]!;
@@ -120,11 +116,7 @@ eachStore('document persistence', (getStore) => {
     expect(statements).toBeLessThanOrEqual(5);
     const left = await store.db.selectFrom('document_updates').select('name').where('name', 'in', docs.map((d) => d.name)).execute();
     expect(left).toEqual([]);
-    for (const { name, doc } of docs) {
-      const copy = new Y.Doc();
-      for (const update of (await persistence.load(name)) ?? []) Y.applyUpdate(copy, update);
-      expect(copy.getArray<string>('n').toArray()).toEqual(doc.getArray<string>('n').toArray());
-    }
+    for (const { name, doc } of docs) await expectStored(persistence, name, doc);
     expect(docs[0]!.doc.getArray<string>('n').toArray().at(-1)).toBe('late');
   });
 });
