@@ -111,7 +111,7 @@ export async function commitGroup(db: Kysely<Database>, dialect: Dialect, step: 
   // Rule O4: the unique key on commands.id (and on messages.id) catches a command answered before; the whole group then rolls back.
   await step([
     ...(rows.length ? [db.insertInto('messages').values(rows)] : []),
-    // A reader's marker moves only forward; one at or past it already is left alone.
+    // The senders' markers, then the readers': a marker moves only forward (a sender's always does, its seq is new).
     ...[all.filter((m) => m.sender), all.filter((m) => !m.sender)].filter((m) => m.length).map((m) => moveMarkers(db, m)),
     db.insertInto('commands').values(items.map(({ actorId }, i) => ({
       id: results[i]!.id, user_id: actorId, result: JSON.stringify(results[i]), created_at: at,
