@@ -251,7 +251,9 @@ export class DocumentHub implements ConversationWriter {
   /** afterUnloadDocument: a document stored on unload needs no flush chain any more. */
   forget(name: string) {
     if (this.dropping.delete(name)) this.bus?.publish(DROP_TOPIC, { name, dropping: false });
-    if (!this.pending.get(name)?.length) this.flushing.delete(name);
+    if (this.pending.get(name)?.length) return;
+    this.flushing.delete(name);
+    this.lazy.delete(name);
   }
 
   /** Writes pending updates of a document to the log, in order. */
