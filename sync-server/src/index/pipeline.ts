@@ -68,7 +68,7 @@ function toQueryResult(raw: unknown): QueryResult<unknown> {
   const header = raw as RawHeader;
   return {
     rows: [],
-    numAffectedRows: BigInt(header.affectedRows ?? 0),
+    numAffectedRows: BigInt(header.affectedRows),
     ...(header.changedRows !== undefined ? { numChangedRows: BigInt(header.changedRows) } : {}),
     ...(header.insertId ? { insertId: BigInt(header.insertId) } : {}),
   };
