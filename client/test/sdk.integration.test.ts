@@ -82,9 +82,17 @@ describe('SDK against the real sync-server', () => {
     const last = await Promise.all(Array.from({ length: 260 }, (_, i) => alice.sendMessage({ conversationId: conv.id, text: `m${i}` })));
     await Promise.all(last.map((s) => s.confirmed));
     const room = await alice.openConversation(conv.id);
+    // A page asked for at once can land before the document syncs (the newest 50); `ready` waits
+    // for the window (the newest 200), so a list placed when it turns true has all of them.
+    let shownWhenReady = room.ready ? room.messages().length : undefined;
+    room.on('change', () => {
+      if (room.ready) shownWhenReady ??= room.messages().length;
+    });
+    await room.loadOlder();
     await until(() => room.messages().length >= 200, 'the window');
     while (room.hasMore) await room.loadOlder();
     const seqs = room.messages().filter((m) => m.kind !== 'system').map((m) => m.seq);
+    expect(shownWhenReady).toBeGreaterThanOrEqual(200);
     expect(seqs).toHaveLength(260);
     expect(new Set(seqs).size).toBe(260);
     expect(seqs).toEqual([...seqs].sort((x, y) => x! - y!));
@@ -95,6 +103,7 @@ describe('SDK against the real sync-server', () => {
     const offline = track(client('http://127.0.0.1:9', a, { storage }));
     await offline.connect();
     const again = await offline.openConversation(conv.id);
+    expect(again.ready).toBe(true);
     expect(again.messages().filter((m) => m.kind !== 'system').length).toBe(260);
     await expect(again.loadOlder()).resolves.toMatchObject({ hasMore: false });
   });

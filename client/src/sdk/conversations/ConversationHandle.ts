@@ -135,6 +135,16 @@ export class ConversationHandle extends Emitter<ConversationEvents> {
     return max;
   }
 
+  /**
+   * The window of newest messages is known: the document has synced with the server
+   * once, or was loaded from this device's copy. Before that, `messages()` may hold
+   * only a history page (it can land first), so a list placed on it would be placed
+   * on the wrong rows. A `change` event follows when it turns true.
+   */
+  get ready(): boolean {
+    return this.synced.everSynced || this.synced.hadLocalState();
+  }
+
   get hasMore(): boolean {
     return this.more;
   }

@@ -33,6 +33,7 @@ export class SyncedDoc {
   private resetting: Promise<void> | null = null;
   private destroyed = false;
   private minEpoch: number | null = null;
+  private syncedOnce = false;
 
   constructor(
     readonly name: string,
@@ -48,6 +49,11 @@ export class SyncedDoc {
 
   hadLocalState(): boolean {
     return this.persistence?.hadState() ?? false;
+  }
+
+  /** Synced with the server at least once since it was opened (an epoch reset and a reconnect keep it). */
+  get everSynced(): boolean {
+    return this.syncedOnce;
   }
 
   async open(): Promise<void> {
@@ -66,7 +72,16 @@ export class SyncedDoc {
     doc.on('update', () => this.changed(doc));
     this.ctx.tabs?.add(this.name, doc, () => epochState(doc).epoch);
     if (this.minEpoch !== null) this.ctx.tabs?.setMinEpoch(this.name, this.minEpoch);
-    this.provider = this.ctx.connection.attach(this.name, doc, this.options);
+    this.provider = this.ctx.connection.attach(this.name, doc, {
+      ...this.options,
+      onSynced: () => {
+        this.options.onSynced?.();
+        if (doc !== this.doc || this.syncedOnce) return;
+        // A sync that changed nothing fires no update: listeners still learn the document is current.
+        this.syncedOnce = true;
+        this.emit();
+      },
+    });
     this.provider.awareness?.on('change', () => this.emit());
     this.emit();
   }

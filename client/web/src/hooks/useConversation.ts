@@ -9,6 +9,8 @@ export interface OpenConversation {
   /** The SDK's merged list (window + history + unconfirmed sends); null until opened. */
   messages: ChatMessage[] | null;
   hasMore: boolean;
+  /** The SDK's `ready`: the newest messages are known, so a list can be placed on them. */
+  ready: boolean;
   /** The live document's meta: title and members with roles, as the server last wrote them. */
   meta: Partial<ConversationMeta>;
   error: string | null;
@@ -28,6 +30,7 @@ export function useConversation(id: string): OpenConversation {
   const [handle, setHandle] = useState<ConversationHandle | null>(null);
   const [messages, setMessages] = useState<ChatMessage[] | null>(null);
   const [hasMore, setHasMore] = useState(true);
+  const [ready, setReady] = useState(false);
   const [meta, setMeta] = useState<Partial<ConversationMeta>>({});
   const [error, setError] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -39,6 +42,7 @@ export function useConversation(id: string): OpenConversation {
     let metaKey = '';
     setHandle(null);
     setMessages(null);
+    setReady(false);
     void loadDetail(client, id);
     client.openConversation(id).then(
       async (h) => {
@@ -46,6 +50,7 @@ export function useConversation(id: string): OpenConversation {
         const update = () => {
           setMessages(h.messages());
           setHasMore(h.hasMore);
+          setReady(h.ready);
           const m = h.meta();
           const key = JSON.stringify([m.title, m.avatarUrl, m.status, m.members]);
           if (key !== metaKey) {
@@ -97,5 +102,5 @@ export function useConversation(id: string): OpenConversation {
     }
   }, [handle]);
 
-  return { handle, messages, hasMore, meta, error, loadingOlder, loadOlder };
+  return { handle, messages, hasMore, ready, meta, error, loadingOlder, loadOlder };
 }

@@ -22,6 +22,8 @@ type ItemProps = Omit<Parameters<typeof MessageItem>[0], 'message' | 'info'>;
 interface Props extends ItemProps {
   messages: ChatMessage[];
   hasMore: boolean;
+  /** The newest messages are known (the conversation's `ready`, or offline). */
+  ready: boolean;
   /** The reader's marker when the conversation was opened: the divider goes above the first message after it. */
   readSeq: number;
   isGroup: boolean;
@@ -36,9 +38,11 @@ interface Props extends ItemProps {
  * place; new messages are followed while at the bottom, counted otherwise.
  */
 export const MessageList = forwardRef<MessageListHandle, Props>(function MessageList(props, ref) {
-  // A conversation with nothing cached has nothing to place the reader on until its document
-  // syncs; the list mounts then, so that Virtuoso's own first placement is the only one.
-  if (!props.messages.length && props.hasMore) {
+  // Virtuoso places the reader once, on the rows it mounts with. Before the document has synced
+  // (or loaded from this device) those can be a history page that landed first, the window of
+  // newest messages still to come around it; a conversation whose window is empty has nothing
+  // to place the reader on until the first page lands. The list mounts when both are past.
+  if (!props.ready || (!props.messages.length && props.hasMore)) {
     return (
       <div className="message-scroll-wrap">
         <div className="message-scroll">{props.header}</div>
@@ -53,7 +57,7 @@ function firstUnreadAt(messages: ChatMessage[], readSeq: number): number {
   return messages.findIndex((m) => m.seq !== null && m.seq > readSeq && !m.mine && m.kind !== 'system');
 }
 
-const Placed = forwardRef<MessageListHandle, Props>(function Placed({ messages, hasMore, readSeq, isGroup, loadOlder, header, footer, ...item }, ref) {
+const Placed = forwardRef<MessageListHandle, Props>(function Placed({ messages, hasMore, ready: _ready, readSeq, isGroup, loadOlder, header, footer, ...item }, ref) {
   const { t } = useTranslation();
   const virtuoso = useRef<VirtuosoHandle>(null);
   const lastId = useRef<string | undefined>(undefined);

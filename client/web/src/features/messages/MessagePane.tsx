@@ -6,6 +6,7 @@ import { useConversation } from '../../hooks/useConversation.ts';
 import { useNames } from '../../hooks/useNames.ts';
 import { usePresence } from '../../hooks/usePresence.ts';
 import { useTyping } from '../../hooks/useTyping.ts';
+import { useConnection } from '../../stores/connection.ts';
 import { useConversationDetail, useConversations } from '../../stores/conversations.ts';
 import { useMe } from '../../stores/session.ts';
 import { selectConversation, toggleDetails, useUi } from '../../stores/ui.ts';
@@ -41,7 +42,8 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
   const client = useClient();
   const me = useMe();
   const id = conversation.id;
-  const { handle, messages, hasMore, meta, error, loadingOlder, loadOlder } = useConversation(id);
+  const { handle, messages, hasMore, ready, meta, error, loadingOlder, loadOlder } = useConversation(id);
+  const offline = useConnection((s) => s.connectivity === 'offline');
   const typing = useTyping(handle);
   const nameOf = useNames(conversation);
   const detail = useConversationDetail(id);
@@ -210,6 +212,8 @@ export function MessagePane({ conversation }: { conversation: ConversationView }
           ref={list}
           messages={messages ?? []}
           hasMore={hasMore}
+          // Offline, nothing more is coming: what is there is shown.
+          ready={ready || offline}
           readSeq={readSeq}
           isGroup={isGroup}
           loadOlder={loadOlder}
