@@ -287,8 +287,23 @@ describe('web app features', () => {
     await open(page, 'Dave Li');
     await expect.poll(() => page.evaluate(() => (globalThis as { dividerSeen?: boolean }).dividerSeen), { timeout: 10_000 }).toBe(true);
     expect(await row(page, 'history message 10001').count()).toBe(0);
+    const inMiddle = () => page.locator('.message-scroll').evaluate((el) => {
+      const view = el.getBoundingClientRect();
+      const y = view.top + view.height / 2;
+      const at = [...el.querySelectorAll('.message-item[data-seq]')].find((e) => { const r = e.getBoundingClientRect(); return r.top <= y && r.bottom >= y; });
+      return at?.getAttribute('data-seq') ?? null;
+    });
+    const placed = await inMiddle();
     // The first older page goes in front and the reader is not thrown to the newest (the list used to be).
     await expect.poll(() => page.locator('.message-scroll').evaluate((el) => el.scrollTop), { timeout: 10_000 }).toBeGreaterThan(1000);
+    // Nor moved: the row in the middle of the view is still in view.
+    const stillShown = await page.locator('.message-scroll').evaluate((el, seq) => {
+      const view = el.getBoundingClientRect();
+      const r = el.querySelector(`.message-item[data-seq="${seq}"]`)?.getBoundingClientRect();
+      return !!r && r.bottom > view.top && r.top < view.bottom;
+    }, placed);
+    expect(placed).not.toBeNull();
+    expect(stillShown).toBe(true);
     expect(await row(page, 'history message 10001').count()).toBe(0);
     await page.locator('.jump-latest').click();
     await row(page, 'history message 10001').waitFor();
