@@ -37,12 +37,12 @@ interface Props extends ItemProps {
  * Scrolling to the top loads the next older page (50) and keeps the reader's
  * place; new messages are followed while at the bottom, counted otherwise.
  */
-export const MessageList = forwardRef<MessageListHandle, Props>(function MessageList(props, ref) {
+export const MessageList = forwardRef<MessageListHandle, Props>(function MessageList({ ready, ...props }, ref) {
   // Virtuoso places the reader once, on the rows it mounts with. Before the document has synced
   // (or loaded from this device) those can be a history page that landed first, the window of
   // newest messages still to come around it; a conversation whose window is empty has nothing
   // to place the reader on until the first page lands. The list mounts when both are past.
-  if (!props.ready || (!props.messages.length && props.hasMore)) {
+  if (!ready || (!props.messages.length && props.hasMore)) {
     return (
       <div className="message-scroll-wrap">
         <div className="message-scroll">{props.header}</div>
@@ -57,7 +57,7 @@ function firstUnreadAt(messages: ChatMessage[], readSeq: number): number {
   return messages.findIndex((m) => m.seq !== null && m.seq > readSeq && !m.mine && m.kind !== 'system');
 }
 
-const Placed = forwardRef<MessageListHandle, Props>(function Placed({ messages, hasMore, ready: _ready, readSeq, isGroup, loadOlder, header, footer, ...item }, ref) {
+const Placed = forwardRef<MessageListHandle, Omit<Props, 'ready'>>(function Placed({ messages, hasMore, readSeq, isGroup, loadOlder, header, footer, ...item }, ref) {
   const { t } = useTranslation();
   const virtuoso = useRef<VirtuosoHandle>(null);
   const lastId = useRef<string | undefined>(undefined);
