@@ -31,3 +31,46 @@ export function writeAs(doc: Y.Doc, structure: string, write: () => void): void 
     doc.clientID = own;
   }
 }
+
+/**
+ * Rule O16: the server's writes to one document within one event-loop turn
+ * become one transaction, so one update, one frame per connection and one
+ * update-log row, where each would otherwise be its own. They run in call
+ * order in the check phase; a write that throws rejects its own promise alone.
+ */
+type Batch = Array<{ write: () => void; settle: (error?: unknown) => void }>;
+const batches = new WeakMap<Y.Doc, Map<unknown, Batch>>();
+
+export function writeSoon(doc: Y.Doc, origin: unknown, write: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: unknown) => (error === undefined ? resolve() : reject(error));
+    let byOrigin = batches.get(doc);
+    if (!byOrigin) {
+      byOrigin = new Map();
+      batches.set(doc, byOrigin);
+    }
+    const queued = byOrigin.get(origin);
+    if (queued) {
+      queued.push({ write, settle });
+      return;
+    }
+    const batch: Batch = [{ write, settle }];
+    byOrigin.set(origin, batch);
+    const pending = byOrigin;
+    setImmediate(() => {
+      pending.delete(origin);
+      const outcomes: unknown[] = [];
+      doc.transact(() => {
+        for (const { write } of batch) {
+          try {
+            write();
+            outcomes.push(undefined);
+          } catch (error) {
+            outcomes.push(error ?? new Error('write failed'));
+          }
+        }
+      }, origin);
+      batch.forEach(({ settle }, i) => settle(outcomes[i]));
+    });
+  });
+}

@@ -6,7 +6,7 @@ import { keyValue, userDocName, userParts, type ConversationSummary, type InboxE
 import type { InboxChange, InboxFollower, InboxNotifier } from '../services.ts';
 import { conversationSummaries } from '../index/conversations.ts';
 import { SERVER_ORIGIN } from '../documents/hub.ts';
-import { writeAs } from '../documents/writers.ts';
+import { writeAs, writeSoon } from '../documents/writers.ts';
 import type { Logger } from '../log.ts';
 import type { Bus } from '../cluster/bus.ts';
 
@@ -113,7 +113,9 @@ export class Inbox implements InboxNotifier, InboxFollower {
         if (entry) entries.set(conversationId, entry);
         else refreshing.push(this.refreshHere(conversationId, [userId]));
       }
-      if (entries.size) write(doc, entries);
+      if (entries.size) {
+        refreshing.push(write(doc, entries).catch((error) => this.log.error({ err: error, userId }, 'inbox follow failed')));
+      }
     }
     void Promise.all(refreshing).then(() => waiters.forEach((resolve) => resolve()));
   }
@@ -148,7 +150,7 @@ export class Inbox implements InboxNotifier, InboxFollower {
       }
       for (const conversationId of ids) {
         const [summary] = await conversationSummaries(this.db, userId, () => false, conversationId);
-        write(doc, new Map([[conversationId, summary ? toEntry(summary) : null]]));
+        await write(doc, new Map([[conversationId, summary ? toEntry(summary) : null]]));
       }
     } catch (error) {
       this.log.error({ err: error, userId }, 'inbox refresh failed');
@@ -162,7 +164,7 @@ export class Inbox implements InboxNotifier, InboxFollower {
     const summaries = await conversationSummaries(this.db, userId, () => false);
     const entries = new Map<string, InboxEntry | null>(summaries.map((s) => [s.id, toEntry(s)]));
     for (const { key } of userParts(doc).inbox.toArray()) if (!entries.has(key)) entries.set(key, null);
-    write(doc, entries);
+    await write(doc, entries);
   }
 
   /** Refreshes still waiting run now (shutdown). */
@@ -223,9 +225,10 @@ function toEntry(summary: ConversationSummary): InboxEntry {
   };
 }
 
-function write(doc: Y.Doc, entries: Map<string, InboxEntry | null>) {
+/** Rule O16: joins the other server writes of this turn to the user document (the sender's result). */
+function write(doc: Y.Doc, entries: Map<string, InboxEntry | null>): Promise<void> {
   const kv = keyValue(userParts(doc).inbox);
-  doc.transact(() => writeAs(doc, 'inbox', () => {
+  return writeSoon(doc, SERVER_ORIGIN, () => writeAs(doc, 'inbox', () => {
     for (const [conversationId, entry] of entries) {
       const current = kv.get(conversationId) as InboxEntry | undefined;
       if (entry === null) {
@@ -237,5 +240,5 @@ function write(doc: Y.Doc, entries: Map<string, InboxEntry | null>) {
         kv.set(conversationId, entry);
       }
     }
-  }), SERVER_ORIGIN);
+  }));
 }

@@ -3,7 +3,7 @@ import { LIMITS, commandIdOf, parseCommand, storedResult, userParts, type Comman
 import type { CommandExecutor } from '../services.ts';
 import type { Logger } from '../log.ts';
 import { SERVER_ORIGIN } from '../documents/hub.ts';
-import { writeAs } from '../documents/writers.ts';
+import { writeAs, writeSoon } from '../documents/writers.ts';
 
 const RETRY_MS = 1000;
 /** Overflow refusals written per transaction: each batch is one update and stays well inside `results` (rule O3). */
@@ -141,8 +141,9 @@ export class OutboxProcessor {
       // Rule O12: the run goes to the executor at once, in outbox order (O11), so it joins one group commit.
       const settled = await Promise.allSettled(run.map((raw) => this.handle(userId, raw)));
       const done = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [[run[i], s.value] as const] : []));
-      // Rule O12: the run's outbox removals and results are one update of the user document.
-      doc.transact(() => {
+      // Rule O12: the run's outbox removals and results are one update of the user
+      // document; rule O16: the same update as the sender's inbox entry.
+      await writeSoon(doc, SERVER_ORIGIN, () => {
         const known = answeredIds(doc);
         const added: CommandResult[] = [];
         for (const [raw, result] of done) {
@@ -154,7 +155,7 @@ export class OutboxProcessor {
           }
         }
         appendResults(doc, added);
-      }, SERVER_ORIGIN);
+      });
       await state.logged();
       // Rule O9: a command that failed for the server's own reason stays in the outbox and is retried.
       const failure = settled.find((s) => s.status === 'rejected');
