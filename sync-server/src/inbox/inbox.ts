@@ -164,7 +164,8 @@ export class Inbox implements InboxNotifier, InboxFollower {
     const summaries = await conversationSummaries(this.db, userId, () => false);
     const entries = new Map<string, InboxEntry | null>(summaries.map((s) => [s.id, toEntry(s)]));
     for (const { key } of userParts(doc).inbox.toArray()) if (!entries.has(key)) entries.set(key, null);
-    await write(doc, entries);
+    // A user in no conversation has nothing to write, and so no key/value view to keep.
+    if (entries.size) await write(doc, entries);
   }
 
   /** Refreshes still waiting run now (shutdown). */

@@ -9,36 +9,44 @@ export interface TokenContext {
   sessionId?: string | null;
 }
 
-/** setTimeout's longest delay; a later expiry is checked again then. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
+/** How often open connections' expiries are read: a socket outlives its token by at most this. */
+const SWEEP_MS = 500;
 
 /**
  * Rules A5 and A6 on open sockets: a socket ends when the token of one of its
  * documents expires and no fresh one came on it (the SDK refreshes and
- * reconnects), and when its session is signed out.
+ * reconnects), and when its session is signed out. One sweep serves every
+ * connection, so an idle connection holds no timer of its own.
  */
 export class TokenWatch {
+  private readonly watched = new Set<Connection>();
+  private sweeper: NodeJS.Timeout | null = null;
+
   constructor(private readonly refused: (reason: string) => void) {}
 
   /** `connected`: watches the connection's token until the connection closes. */
   watch(connection: Connection) {
-    const context = connection.context as TokenContext;
-    let timer: NodeJS.Timeout | null = null;
-    const check = () => {
-      if (context.expiresAt === undefined) return;
-      const left = context.expiresAt - Date.now();
-      if (left > 0) {
-        timer = setTimeout(check, Math.min(left, MAX_DELAY_MS));
-        timer.unref();
-        return;
-      }
+    if ((connection.context as TokenContext).expiresAt === undefined) return;
+    this.watched.add(connection);
+    connection.onClose(() => this.watched.delete(connection));
+    if (this.sweeper) return;
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  private sweep() {
+    const now = Date.now();
+    for (const connection of this.watched) {
+      // A token sync on the connection moves its expiry (A1).
+      const { expiresAt } = connection.context as TokenContext;
+      if (expiresAt === undefined || expiresAt > now) continue;
+      this.watched.delete(connection);
       this.refused('token_expired');
       SocketGuard.end(connection.webSocket as never, CLOSE.tokenExpired);
-    };
-    check();
-    connection.onClose(() => {
-      if (timer) clearTimeout(timer);
-    });
+    }
+    if (this.watched.size || !this.sweeper) return;
+    clearInterval(this.sweeper);
+    this.sweeper = null;
   }
 
   /** Ends every socket of this instance that opened a document in the session. */
