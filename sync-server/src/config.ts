@@ -75,6 +75,8 @@ export interface BoundsConfig {
   unauthenticatedPerAddress: number;
   /** Time a socket has to authenticate its first document (`PARLEY_AUTH_DEADLINE_MS`). */
   authDeadlineMs: number;
+  /** Period of the sockets' pings; a socket silent for two is cut (`PARLEY_HEARTBEAT_MS`, rule B8). */
+  heartbeatMs: number;
 }
 
 function loadBounds(env: NodeJS.ProcessEnv): BoundsConfig {
@@ -88,6 +90,7 @@ function loadBounds(env: NodeJS.ProcessEnv): BoundsConfig {
     updateMaxBytes: positiveInt(env.PARLEY_UPDATE_MAX_BYTES, LIMITS.updateMaxBytes),
     unauthenticatedPerAddress: positiveInt(env.PARLEY_UNAUTHENTICATED_PER_ADDRESS, LIMITS.unauthenticatedPerAddress),
     authDeadlineMs: positiveInt(env.PARLEY_AUTH_DEADLINE_MS, LIMITS.authDeadlineMs),
+    heartbeatMs: positiveInt(env.PARLEY_HEARTBEAT_MS, 30_000),
   };
 }
 

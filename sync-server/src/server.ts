@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { Server } from '@hocuspocus/server';
 import { Redis } from '@hocuspocus/extension-redis';
 import { Redis as RedisClient } from 'ioredis';
@@ -22,6 +23,7 @@ import { localBus, redisBus } from './cluster/bus.ts';
 import { parleyExtension, persistenceExtension, type SyncContext } from './sync/extension.ts';
 import { boundsExtension } from './sync/bounds.ts';
 import { SocketGuard } from './sync/sockets.ts';
+import { SyncSockets } from './sync/websockets.ts';
 import { TokenWatch } from './sync/expiry.ts';
 import { awarenessBytes } from './sync/awareness.ts';
 import { RevokedSessions } from './auth/sessions.ts';
@@ -138,36 +140,38 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
     debounce: config.storeDebounceMs,
     maxDebounce: config.storeDebounceMs * 5,
     extensions,
-    websocketOptions: { maxPayload: LIMITS.websocketMaxPayloadBytes },
     // Each update goes out as it is applied, with no merge of a turn's updates per
     // document: the frames of a turn leave a socket in one write anyway (rule B7).
     flushDelay: false,
     // Before authentication a client sends its first sync request and little else (rule B6).
     maxUnauthenticatedQueueSize: 1024 * 1024,
-    async onUpgrade({ request, socket }) {
-      const path = new URL(request.url ?? '/', 'http://x').pathname;
-      if (path !== SYNC_PATH && path !== `${SYNC_PATH}/`) {
-        socket.destroy();
-        // A falsy rejection ends the hook chain without an error (Hocuspocus convention).
-        throw null;
-      }
-      // A page of another site may not open a socket with a token it got hold of (issue 11).
-      if (!originAllowed(request, config.allowedOrigins)) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        throw null;
-      }
-      // Rule B6: an address holds a bounded number of sockets that have not authenticated.
-      if (!sockets.upgrade(request, clientAddress(request, proxies))) {
-        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        throw null;
-      }
-    },
     async onRequest({ request, response }) {
       if (await serveMetrics(metrics, config.metricsToken, request, response)) throw null;
       if (await handle(api, request, response, log)) throw null;
     },
   });
-  sockets.install(server.hocuspocus);
+  // The sockets of /sync are SyncSockets', not the crossws adapter's Hocuspocus
+  // Server sets up in its constructor: its upgrade listener is replaced.
+  const websockets = new SyncSockets(server.hocuspocus, sockets, { maxPayload: LIMITS.websocketMaxPayloadBytes, heartbeatMs: config.bounds.heartbeatMs, log });
+  server.httpServer.removeAllListeners('upgrade');
+  server.httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://x');
+    if (pathname !== SYNC_PATH && pathname !== `${SYNC_PATH}/`) {
+      socket.destroy();
+      return;
+    }
+    // A page of another site may not open a socket with a token it got hold of (issue 11).
+    if (!originAllowed(request, config.allowedOrigins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    // Rule B6: an address holds a bounded number of sockets that have not authenticated.
+    if (!sockets.upgrade(request, clientAddress(request, proxies))) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    websockets.upgrade(request, socket, head);
+  });
   hub.attach(server.hocuspocus);
   hub.attachBus(bus);
   inbox.attach(server.hocuspocus);
@@ -196,7 +200,11 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
         presence.close();
         await inbox.close();
         await hub.close();
-        closeSockets(server);
+        // Every socket closes (1012, service restart), so its documents unload and are
+        // stored now and its client reconnects at once, to another instance or to this
+        // one restarted. Hocuspocus's destroy alone closes each document but leaves the
+        // socket open, and the last documents waited for the clients' heartbeats (~20 s).
+        websockets.closeAll(1012, 'server restarting');
         // Hocuspocus 4 flushes pending stores on destroy.
         await server.destroy();
         await bus.close();
@@ -223,18 +231,3 @@ async function handle(api: (req: IncomingMessage, res: ServerResponse) => Promis
   }
 }
 
-/**
- * Shutdown: every client's socket is closed (1012, service restart), so its
- * documents unload and are stored now and the client reconnects at once, to
- * another instance or to this one restarted. Hocuspocus's destroy alone closes
- * each document but leaves the socket open: the process then waited for every
- * client's heartbeat to give up on its dead documents (about 20 s in the chaos
- * suite) before the last documents unloaded.
- */
-function closeSockets(server: Server<SyncContext>) {
-  const sockets = new Set<{ close(code?: number, reason?: string): void }>();
-  for (const document of server.hocuspocus.documents.values()) {
-    for (const connection of document.getConnections()) sockets.add(connection.webSocket);
-  }
-  for (const socket of sockets) socket.close(1012, 'server restarting');
-}

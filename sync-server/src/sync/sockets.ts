@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Hocuspocus } from '@hocuspocus/server';
+import { WebSocket } from 'ws';
 import { CLOSE } from '@parley/schema';
 import type { BoundsConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
@@ -24,6 +24,8 @@ interface Tracked {
   deadline: NodeJS.Timeout | null;
   ws: RawSocket | null;
   shed: boolean;
+  /** Its frames of this turn of the event loop leave in one write (B7). */
+  corked: boolean;
 }
 
 /** How long a closed socket may take to say goodbye before it is cut: its queued bytes are freed either way. */
@@ -38,38 +40,53 @@ const CLOSE_GRACE_MS = 1000;
 export class SocketGuard {
   private readonly byNetSocket = new WeakMap<Socket, Tracked>();
   private readonly byRequest = new WeakMap<object, Tracked>();
+  private readonly bySocket = new WeakMap<object, Tracked>();
   private readonly unauthenticated = new Map<string, number>();
   private readonly live = new Set<RawSocket>();
   /** Sockets closed as slow readers or for too many sync requests: what they still sent is not handled. */
   private readonly shedSockets = new WeakSet<object>();
+  private readonly onNetClose: (this: Socket) => void;
+  /** Every guarded socket's send: the bounds below, then `ws`'s own. */
+  private readonly send: RawSocket['send'];
 
   constructor(
     private readonly bounds: BoundsConfig,
     private readonly refused: (reason: string) => void,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.onNetClose = SocketGuard.onNetCloseOf(this);
+    this.send = SocketGuard.sendOf(this);
+  }
 
-  /** onUpgrade: false when the address has too many sockets that have not authenticated. */
+  // Shared by every socket (`this` is the socket), so a socket holds no closure of its own.
+  private static onNetCloseOf(guard: SocketGuard) {
+    return function (this: Socket) {
+      const tracked = guard.byNetSocket.get(this);
+      if (tracked) guard.closed(tracked);
+    };
+  }
+
+  private static sendOf(guard: SocketGuard): RawSocket['send'] {
+    return function (this: RawSocket, data, ...rest) {
+      const tracked = guard.bySocket.get(this);
+      if (tracked && !guard.admits(tracked, this)) return;
+      (WebSocket.prototype.send as (...args: unknown[]) => void).call(this, data, ...rest);
+    };
+  }
+
+  /** The upgrade: false when the address has too many sockets that have not authenticated. */
   upgrade(request: IncomingMessage, address: string): boolean {
     const count = this.unauthenticated.get(address) ?? 0;
     if (count >= this.bounds.unauthenticatedPerAddress) {
       this.refused('unauthenticated_per_address');
       return false;
     }
-    const tracked: Tracked = { address, counted: true, authenticated: false, deadline: null, ws: null, shed: false };
+    const tracked: Tracked = { address, counted: true, authenticated: false, deadline: null, ws: null, shed: false, corked: false };
     this.unauthenticated.set(address, count + 1);
     this.byNetSocket.set(request.socket, tracked);
-    request.socket.once('close', () => this.release(tracked));
+    // Also when the handshake fails and no WebSocket is made.
+    request.socket.on('close', this.onNetClose);
     return true;
-  }
-
-  /** Wraps Hocuspocus's handleConnection so every socket it takes is guarded. */
-  install(hocuspocus: Hocuspocus) {
-    const handle = hocuspocus.handleConnection.bind(hocuspocus);
-    hocuspocus.handleConnection = ((websocket, request, context) => {
-      this.admit(websocket as unknown as RawSocket, request);
-      return handle(websocket, request, context);
-    }) as Hocuspocus['handleConnection'];
   }
 
   /** onAuthenticate passed for a document of this socket: it no longer counts as unauthenticated. */
@@ -103,47 +120,60 @@ export class SocketGuard {
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
-  private admit(ws: RawSocket, request: object) {
+  /** A socket that passed upgrade() is opened; `request` is what its hooks get as theirs. */
+  admit(ws: RawSocket, request: object) {
     const netSocket = ws._socket;
     // A socket that came through upgrade() is counted there against its address; any other is only guarded.
-    const tracked = (netSocket && this.byNetSocket.get(netSocket)) ?? { address: '', counted: false, authenticated: false, deadline: null, ws: null, shed: false };
-    tracked.ws = ws;
-    this.byRequest.set(request, tracked);
+    let tracked = netSocket && this.byNetSocket.get(netSocket);
+    if (!tracked) {
+      tracked = { address: '', counted: false, authenticated: false, deadline: null, ws: null, shed: false, corked: false };
+      const untracked = tracked;
+      ws.once('close', () => this.closed(untracked));
+    }
+    const admitted = tracked;
+    admitted.ws = ws;
+    this.byRequest.set(request, admitted);
+    this.bySocket.set(ws, admitted);
     this.live.add(ws);
-    tracked.deadline = setTimeout(() => {
-      if (tracked.authenticated) return;
+    admitted.deadline = setTimeout(() => {
+      if (admitted.authenticated) return;
       this.refused('auth_deadline');
       SocketGuard.end(ws, CLOSE.unauthenticated);
     }, this.bounds.authDeadlineMs);
-    tracked.deadline.unref();
-    ws.once('close', () => {
-      this.live.delete(ws);
-      this.release(tracked);
-    });
-    const send = ws.send.bind(ws);
-    let corked = false;
-    // Checked before each frame: one frame larger than the limit still goes to a socket that keeps up.
-    (ws as { send: RawSocket['send'] }).send = (data, ...rest) => {
-      if (tracked.shed) return;
-      if (ws.bufferedAmount > this.bounds.sendQueueMaxBytes) {
-        tracked.shed = true;
-        this.refused('slow_reader');
-        this.log.warn({ address: tracked.address, queued: ws.bufferedAmount }, 'closing a socket that does not read what it is sent');
-        this.shed(ws);
-        return;
-      }
-      // Rule B7: the frames of one turn of the event loop (one command's conversation
-      // update, result and inbox entry, each broadcast by its own document) leave in one write.
-      if (netSocket && !corked) {
-        corked = true;
-        netSocket.cork();
-        setImmediate(() => {
-          corked = false;
-          netSocket.uncork();
-        });
-      }
-      send(data, ...rest);
-    };
+    admitted.deadline.unref();
+    (ws as { send: RawSocket['send'] }).send = this.send;
+  }
+
+  /**
+   * Checked before each frame: one frame larger than the limit still goes to a
+   * socket that keeps up. Rule B7: the frames of one turn of the event loop (one
+   * command's conversation update, result and inbox entry, each broadcast by its
+   * own document) leave in one write.
+   */
+  private admits(tracked: Tracked, ws: RawSocket): boolean {
+    if (tracked.shed) return false;
+    if (ws.bufferedAmount > this.bounds.sendQueueMaxBytes) {
+      tracked.shed = true;
+      this.refused('slow_reader');
+      this.log.warn({ address: tracked.address, queued: ws.bufferedAmount }, 'closing a socket that does not read what it is sent');
+      this.shed(ws);
+      return false;
+    }
+    const netSocket = ws._socket;
+    if (netSocket && !tracked.corked) {
+      tracked.corked = true;
+      netSocket.cork();
+      setImmediate(() => {
+        tracked.corked = false;
+        netSocket.uncork();
+      });
+    }
+    return true;
+  }
+
+  private closed(tracked: Tracked) {
+    if (tracked.ws) this.live.delete(tracked.ws);
+    this.release(tracked);
   }
 
   private release(tracked: Tracked) {
