@@ -13,7 +13,7 @@ type ClientConnection = ReturnType<Hocuspocus['handleConnection']>;
  * own objects: the listeners are shared by every socket, and the upgrade request
  * is not kept (Hocuspocus gets its URL and headers). The crossws adapter held,
  * per socket, the whole upgrade request, a peer and its request proxy, and nine
- * listener closures (docs/benchmarks.md, memory per idle connection).
+ * listener closures (docs/bench.md, memory per idle connection).
  */
 export class SyncSockets {
   private readonly server: WebSocketServer;
