@@ -59,7 +59,7 @@ export async function createSyncServer(config: SyncConfig, options: { log?: Logg
   const metrics = createMetrics({
     connections: () => server.hocuspocus.getConnectionsCount(),
     documents: () => server.hocuspocus.getDocumentsCount(),
-    queuedBytesMax: () => sockets.queuedBytesMax(),
+    queuedBytesMax: () => websockets.queuedBytesMax(),
     awarenessBytes: () => [...server.hocuspocus.documents.values()].reduce((sum, document) => sum + awarenessBytes(document), 0),
   });
   const refused = (reason: string) => metrics.refusals.inc({ reason });

@@ -12,7 +12,6 @@ interface RawSocket {
   send(data: unknown, ...rest: unknown[]): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
-  once(event: 'close', listener: () => void): void;
   readonly _socket?: Socket;
 }
 
@@ -22,7 +21,6 @@ interface Tracked {
   counted: boolean;
   authenticated: boolean;
   deadline: NodeJS.Timeout | null;
-  ws: RawSocket | null;
   shed: boolean;
   /** Its frames of this turn of the event loop leave in one write (B7). */
   corked: boolean;
@@ -40,9 +38,7 @@ const CLOSE_GRACE_MS = 1000;
 export class SocketGuard {
   private readonly byNetSocket = new WeakMap<Socket, Tracked>();
   private readonly byRequest = new WeakMap<object, Tracked>();
-  private readonly bySocket = new WeakMap<object, Tracked>();
   private readonly unauthenticated = new Map<string, number>();
-  private readonly live = new Set<RawSocket>();
   /** Sockets closed as slow readers or for too many sync requests: what they still sent is not handled. */
   private readonly shedSockets = new WeakSet<object>();
   private readonly onNetClose: (this: Socket) => void;
@@ -62,13 +58,13 @@ export class SocketGuard {
   private static onNetCloseOf(guard: SocketGuard) {
     return function (this: Socket) {
       const tracked = guard.byNetSocket.get(this);
-      if (tracked) guard.closed(tracked);
+      if (tracked) guard.release(tracked);
     };
   }
 
   private static sendOf(guard: SocketGuard): RawSocket['send'] {
     return function (this: RawSocket, data, ...rest) {
-      const tracked = guard.bySocket.get(this);
+      const tracked = this._socket && guard.byNetSocket.get(this._socket);
       if (tracked && !guard.admits(tracked, this)) return;
       (WebSocket.prototype.send as (...args: unknown[]) => void).call(this, data, ...rest);
     };
@@ -81,7 +77,7 @@ export class SocketGuard {
       this.refused('unauthenticated_per_address');
       return false;
     }
-    const tracked: Tracked = { address, counted: true, authenticated: false, deadline: null, ws: null, shed: false, corked: false };
+    const tracked: Tracked = { address, counted: true, authenticated: false, deadline: null, shed: false, corked: false };
     this.unauthenticated.set(address, count + 1);
     this.byNetSocket.set(request.socket, tracked);
     // Also when the handshake fails and no WebSocket is made.
@@ -107,40 +103,23 @@ export class SocketGuard {
     return this.shedSockets.has(ws);
   }
 
-  /** The most bytes waiting on one socket now (a metric). */
-  queuedBytesMax(): number {
-    let max = 0;
-    for (const ws of this.live) max = Math.max(max, ws.bufferedAmount);
-    return max;
-  }
-
   /** Closes a socket with a coded reason, and cuts it shortly after if it does not read the close either. */
   static end(ws: RawSocket, event: { code: number; reason: string }) {
     if (ws.readyState <= 1) ws.close(event.code, event.reason);
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
   }
 
-  /** A socket that passed upgrade() is opened; `request` is what its hooks get as theirs. */
+  /** The WebSocket of a request that passed upgrade() is open; `request` is what its hooks get as theirs. */
   admit(ws: RawSocket, request: object) {
-    const netSocket = ws._socket;
-    // A socket that came through upgrade() is counted there against its address; any other is only guarded.
-    let tracked = netSocket && this.byNetSocket.get(netSocket);
-    if (!tracked) {
-      tracked = { address: '', counted: false, authenticated: false, deadline: null, ws: null, shed: false, corked: false };
-      const untracked = tracked;
-      ws.once('close', () => this.closed(untracked));
-    }
-    const admitted = tracked;
-    admitted.ws = ws;
-    this.byRequest.set(request, admitted);
-    this.bySocket.set(ws, admitted);
-    this.live.add(ws);
-    admitted.deadline = setTimeout(() => {
-      if (admitted.authenticated) return;
+    const tracked = ws._socket && this.byNetSocket.get(ws._socket);
+    if (!tracked) throw new Error('a socket is admitted only after its upgrade');
+    this.byRequest.set(request, tracked);
+    tracked.deadline = setTimeout(() => {
+      if (tracked.authenticated) return;
       this.refused('auth_deadline');
       SocketGuard.end(ws, CLOSE.unauthenticated);
     }, this.bounds.authDeadlineMs);
-    admitted.deadline.unref();
+    tracked.deadline.unref();
     (ws as { send: RawSocket['send'] }).send = this.send;
   }
 
@@ -169,11 +148,6 @@ export class SocketGuard {
       });
     }
     return true;
-  }
-
-  private closed(tracked: Tracked) {
-    if (tracked.ws) this.live.delete(tracked.ws);
-    this.release(tracked);
   }
 
   private release(tracked: Tracked) {

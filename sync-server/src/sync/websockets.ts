@@ -62,6 +62,13 @@ export class SyncSockets {
     this.server.handleUpgrade(request, socket, head, (ws) => this.open(ws, request));
   }
 
+  /** The most bytes waiting on one socket now (a metric, rule B2). */
+  queuedBytesMax(): number {
+    let max = 0;
+    for (const ws of this.clients.keys()) max = Math.max(max, ws.bufferedAmount);
+    return max;
+  }
+
   /** Shutdown: every socket is closed with this code and reason, authenticated or not. */
   closeAll(code: number, reason: string) {
     clearInterval(this.heartbeat);
