@@ -8,6 +8,15 @@ import type { SocketGuard } from './sockets.ts';
 type ClientConnection = ReturnType<Hocuspocus['handleConnection']>;
 
 /**
+ * Rule B8: the beat is spread over its period, a slice of the sockets a tick.
+ * Pinging 10,000 sockets in one turn holds every message behind it for as
+ * long (about 100 ms on two cores), and their pongs come back as one burst.
+ */
+const BEAT_SLICES = 30;
+/** The shortest tick: a short period (tests) takes fewer slices. */
+const BEAT_TICK_MIN_MS = 10;
+
+/**
  * The WebSocket side of /sync, in place of Hocuspocus Server's crossws adapter.
  * What an idle socket holds is its `ws` socket, one map entry and Hocuspocus's
  * own objects: the listeners are shared by every socket, and the upgrade request
@@ -18,9 +27,11 @@ type ClientConnection = ReturnType<Hocuspocus['handleConnection']>;
 export class SyncSockets {
   private readonly server: WebSocketServer;
   private readonly clients = new Map<WebSocket, ClientConnection>();
-  /** Pinged and not heard from since. */
-  private readonly quiet = new Set<WebSocket>();
+  /** Pinged and not heard from since: the tick of the ping. */
+  private readonly quiet = new Map<WebSocket, number>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly slices: number;
+  private tick = 0;
   private readonly listeners: {
     message: (this: WebSocket, data: Buffer) => void;
     heard: (this: WebSocket) => void;
@@ -53,7 +64,8 @@ export class SyncSockets {
         options.log.warn({ err: error }, 'websocket error');
       },
     };
-    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
+    this.slices = Math.max(1, Math.min(BEAT_SLICES, Math.floor(options.heartbeatMs / BEAT_TICK_MIN_MS)));
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs / this.slices);
     this.heartbeat.unref();
   }
 
@@ -87,15 +99,22 @@ export class SyncSockets {
     this.clients.set(ws, this.hocuspocus.handleConnection(ws as never, hookRequest));
   }
 
-  /** Rule B8: a socket not heard from (no frame, no ping, no pong) since the last beat is cut. */
+  /**
+   * Rule B8: a socket not heard from (no frame, no ping, no pong) for a whole
+   * period since it was pinged is cut. Each tick takes the sockets at every
+   * `slices`-th position of the list; a socket that moved up (others closed)
+   * meanwhile may come round early, and is then left until its period is over.
+   */
   private beat() {
+    const tick = this.tick++;
+    let position = 0;
     for (const ws of this.clients.keys()) {
-      if (this.quiet.has(ws)) {
-        ws.terminate();
-        continue;
-      }
-      this.quiet.add(ws);
-      ws.ping();
+      if (position++ % this.slices !== tick % this.slices) continue;
+      const pinged = this.quiet.get(ws);
+      if (pinged === undefined) {
+        this.quiet.set(ws, tick);
+        ws.ping();
+      } else if (tick - pinged >= this.slices) ws.terminate();
     }
   }
 }
