@@ -229,9 +229,12 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
     }
     const { results, changes } = outcome;
     const replyOf = (row: MessagesTable) => (row.reply_to ? (replies.get(row.reply_to) ?? null) : null);
+    // By conversation in one pass: a filter per conversation is quadratic in a group of hundreds.
+    const answered = new Map(conversationIds.map((id) => [id, [] as Array<readonly [Pending, CommandResult]>]));
+    accepted.forEach((p, i) => answered.get(p.command.conversationId)!.push([p, results[i]!]));
     await Promise.all(conversationIds.map(async (conversationId) => {
       const change = changes.get(conversationId)!;
-      const mine = accepted.flatMap((p, i) => (p.command.conversationId === conversationId ? [[p, results[i]!] as const] : []));
+      const mine = answered.get(conversationId)!;
       try {
         // Rule O12: one document update per conversation per group.
         await deps.writer.project(conversationId, {
