@@ -12,7 +12,7 @@ import { checkMedia } from './media.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { FactsCache, type CachedConversation } from './facts-cache.ts';
 import { commitGroup, StaleFacts, type GroupItem } from './group-commit.ts';
-import { inSteps } from '../index/pipeline.ts';
+import { GuardFailed, inSteps } from '../index/pipeline.ts';
 
 /** What the executor needs from the document side once the index has committed. */
 export interface ConversationWriter {
@@ -218,7 +218,15 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
     try {
       const failure = held.find((h) => h.status === 'rejected');
       if (failure) throw failure.reason;
-      outcome = await retryDeadlock(() => inSteps(db, deps.dialect, (step) => commitGroup(db, deps.dialect, step, accepted, at)));
+      const commit = (known: Map<string, number> | null) =>
+        retryDeadlock(() => inSteps(db, deps.dialect, (step) => commitGroup(db, deps.dialect, step, accepted, at, known)));
+      // Rule O15: one round trip on the seqs this instance committed last; a guess that proved off costs a second try on the stored ones.
+      outcome = await commit(factsCache.knownSeqs(conversationIds)).catch((error: unknown) => {
+        if (!(error instanceof GuardFailed)) throw error;
+        conversationIds.forEach((id) => factsCache.forgetSeq(id));
+        return commit(null);
+      });
+      outcome.lastSeqs.forEach((seq, id) => factsCache.committed(id, seq));
     } catch (error) {
       releases.forEach((release) => release());
       if (error instanceof StaleFacts) error.conversationIds.forEach((id) => factsCache.drop(id));
@@ -290,6 +298,8 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
       });
       result = outcome.r;
       committed = outcome.c;
+      // Rule O15: a message appended here moved the seq past what the group commit knows.
+      if (committed.firstSeq !== null) factsCache.forgetSeq(command.conversationId);
       // Rule O13: membership, roles or status changed; every instance reloads them.
       if (committed.meta) factsCache.invalidate(command.conversationId);
       if (committed.messageIds.length || committed.meta || Object.keys(committed.reads).length || committed.removed.length) {
@@ -323,6 +333,7 @@ export function createCommandExecutor(deps: Deps): CommandExecutor & CallRecorde
     const release = await deps.writer.hold(conversationId);
     try {
       const committed = await db.transaction().execute((trx) => applyEffects(trx, conversationId, [effect], at));
+      factsCache.forgetSeq(conversationId);
       await deps.writer.project(conversationId, committed);
     } finally {
       release();

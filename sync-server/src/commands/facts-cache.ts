@@ -27,6 +27,13 @@ const DEFAULT_CAPACITY = 20_000;
  */
 export class FactsCache {
   private readonly entries = new Map<string, CachedConversation>();
+  /**
+   * Rule O15: the last seq this instance committed, per conversation: a guess
+   * that lets a group commit write its messages in one round trip. The commit
+   * checks it (another instance, or a command outside the group, may have moved
+   * the seq since) and reads the seq afresh when it is off.
+   */
+  private readonly seqs = new Map<string, number>();
   /** Loads in flight, so a burst into one cold conversation loads it once. */
   private readonly loading = new Map<string, Promise<CachedConversation | null>>();
   /** Bumped on every invalidation: a load that raced one is not kept. */
@@ -70,6 +77,30 @@ export class FactsCache {
   drop(conversationId: string) {
     this.generation++;
     this.entries.delete(conversationId);
+    this.seqs.delete(conversationId);
+  }
+
+  /** The last seq known for each of `conversationIds`; null unless every one is known. */
+  knownSeqs(conversationIds: string[]): Map<string, number> | null {
+    const known = new Map<string, number>();
+    for (const id of conversationIds) {
+      const seq = this.seqs.get(id);
+      if (seq === undefined) return null;
+      known.set(id, seq);
+    }
+    return known;
+  }
+
+  /** A commit moved the conversation's seq to `seq`. */
+  committed(conversationId: string, seq: number) {
+    this.seqs.delete(conversationId);
+    this.seqs.set(conversationId, seq);
+    if (this.seqs.size > this.capacity) this.seqs.delete(this.seqs.keys().next().value!);
+  }
+
+  /** The seq moved in a way the cache did not see (a command outside the group commit). */
+  forgetSeq(conversationId: string) {
+    this.seqs.delete(conversationId);
   }
 
   private keep(entry: CachedConversation) {

@@ -1,8 +1,8 @@
-import { sql, type Kysely, type QueryResult } from 'kysely';
+import { sql, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { Database, Dialect, MessagesTable } from '@parley/schema/db';
 import type { Command, CommandResult, SendCommand } from '@parley/schema';
 import { caseOf } from '../index/case.ts';
-import type { Step } from '../index/pipeline.ts';
+import { affected, type Guard, type Step } from '../index/pipeline.ts';
 
 export type ReadCommand = Extract<Command, { type: 'read' }>;
 
@@ -37,11 +37,26 @@ export class StaleFacts extends Error {
  * the transaction, and a group of hundreds would hold its locks for as many.
  * Each statement locks its rows in primary-key order (conversations, then
  * members by conversation id), so two instances' groups never deadlock on each
- * other. Rule O15: the statements go in two steps, the second (which needs the
- * seqs the first reads) with the commit. Returns each item's result (in item
- * order) and the change per conversation.
+ * other.
+ *
+ * Rule O15: with `known` (the last seq of every conversation, as this instance
+ * committed it) the whole transaction is one step: the seq update requires the
+ * known seqs, and guards check that it moved every conversation (none closed,
+ * none moved by anyone else) and every sender's marker (none left); a read
+ * beyond a known seq needs the stored one and takes the other way. Without,
+ * two steps: the seq update, its read-back and the locked read of the senders'
+ * memberships, then the rest with the commit. A failed guard rejects with
+ * GuardFailed and the transaction rolls back. Returns each item's result (in
+ * item order), the change per conversation and each conversation's last seq.
  */
-export async function commitGroup(db: Kysely<Database>, dialect: Dialect, step: Step, items: GroupItem[], at: number): Promise<{ results: CommandResult[]; changes: Map<string, GroupChange> }> {
+export async function commitGroup(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  step: Step,
+  items: GroupItem[],
+  at: number,
+  known: ReadonlyMap<string, number> | null = null,
+): Promise<{ results: CommandResult[]; changes: Map<string, GroupChange>; lastSeqs: Map<string, number> }> {
   const sendsPer = new Map<string, number>();
   for (const { command } of items) if (command.type === 'send') sendsPer.set(command.conversationId, (sendsPer.get(command.conversationId) ?? 0) + 1);
   const conversations = [...new Set(items.map((i) => i.command.conversationId))].sort();
@@ -49,29 +64,37 @@ export async function commitGroup(db: Kysely<Database>, dialect: Dialect, step: 
   const senders = [...new Map(items.flatMap(({ actorId, command }) =>
     command.type === 'send' ? [[`${command.conversationId}\u0000${actorId}`, { conversationId: command.conversationId, userId: actorId }] as const] : [])).values()];
 
-  const readSeqs = db.selectFrom('conversations').select(['id', 'last_seq']).where('id', 'in', conversations);
-  let seqRows: QueryResult<unknown>;
-  if (sending.length === 0) [seqRows] = (await step([readSeqs])) as [QueryResult<unknown>];
-  else {
-    const range = caseOf(sending.map((id) => [sql`${sql.ref('id')} = ${id}`, sendsPer.get(id)!]));
+  const moveSeqs = db
+    .updateTable('conversations')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', caseOf(sending.map((id) => [sql`${sql.ref('id')} = ${id}`, sendsPer.get(id)!]))), last_message_at: at }))
+    .where('id', 'in', sending)
     // O6 on the commit itself: a conversation closed meanwhile (on another instance) takes no message.
-    const moveSeqs = db
-      .updateTable('conversations')
-      .set((eb) => ({ last_seq: eb('last_seq', '+', range), last_message_at: at }))
-      .where('id', 'in', sending)
-      .where('status', '=', 'active');
-    // O13 on the commit itself: a sender who left meanwhile takes no message. The rows stay
-    // locked until the commit, so the second step's marker update finds every one of them.
-    const current = db.selectFrom('members').select('user_id')
-      .where('conversation_id', 'in', sending)
-      .where('left_at', 'is', null)
-      .where((eb) => eb.or(senders.map((m) => eb.and([eb('conversation_id', '=', m.conversationId), eb('user_id', '=', m.userId)]))));
-    const [moved, read, members] = (await step([moveSeqs, readSeqs, dialect === 'mysql' ? current.forUpdate() : current])) as [QueryResult<unknown>, QueryResult<unknown>, QueryResult<unknown>];
-    if (Number(moved.numAffectedRows) !== sending.length) throw new StaleFacts(await closed(db, step, sending));
-    if (members.rows.length !== senders.length) throw new StaleFacts(sending);
-    seqRows = read;
+    .where('status', '=', 'active');
+  const oneStep = known !== null && items.every(({ command }) =>
+    command.type === 'send' || command.seq <= known.get(command.conversationId)! + (sendsPer.get(command.conversationId) ?? 0));
+  const lastSeq = new Map<string, number>();
+  const first: Array<Compilable | Guard> = [];
+  if (oneStep) {
+    for (const id of conversations) lastSeq.set(id, known.get(id)! + (sendsPer.get(id) ?? 0));
+    if (sending.length) first.push(moveSeqs.where('last_seq', '=', caseOf(sending.map((id) => [sql`${sql.ref('id')} = ${id}`, known.get(id)!]))), affected(sending.length));
+  } else {
+    const readSeqs = db.selectFrom('conversations').select(['id', 'last_seq']).where('id', 'in', conversations);
+    let seqRows: QueryResult<unknown>;
+    if (sending.length === 0) [seqRows] = (await step([readSeqs])) as [QueryResult<unknown>];
+    else {
+      // O13 on the commit itself: a sender who left meanwhile takes no message. The rows stay
+      // locked until the commit, so the second step's marker update finds every one of them.
+      const current = db.selectFrom('members').select('user_id')
+        .where('conversation_id', 'in', sending)
+        .where('left_at', 'is', null)
+        .where((eb) => eb.or(senders.map((m) => eb.and([eb('conversation_id', '=', m.conversationId), eb('user_id', '=', m.userId)]))));
+      const [moved, read, members] = (await step([moveSeqs, readSeqs, dialect === 'mysql' ? current.forUpdate() : current])) as [QueryResult<unknown>, QueryResult<unknown>, QueryResult<unknown>];
+      if (Number(moved.numAffectedRows) !== sending.length) throw new StaleFacts(await closed(db, step, sending));
+      if (members.rows.length !== senders.length) throw new StaleFacts(sending);
+      seqRows = read;
+    }
+    for (const r of seqRows.rows as Array<{ id: string; last_seq: number }>) lastSeq.set(r.id, Number(r.last_seq));
   }
-  const lastSeq = new Map((seqRows.rows as Array<{ id: string; last_seq: number }>).map((r) => [r.id, Number(r.last_seq)]));
   // Rule O5: the range of a conversation's n new messages ends at its new last_seq.
   const nextSeq = new Map([...sendsPer].map(([id, n]) => [id, lastSeq.get(id)! - n + 1]));
 
@@ -109,15 +132,20 @@ export async function commitGroup(db: Kysely<Database>, dialect: Dialect, step: 
   const all = [...markers.values()];
   for (const marker of all) changes.get(marker.conversationId)!.reads[marker.userId] = marker.seq;
   // Rule O4: the unique key on commands.id (and on messages.id) catches a command answered before; the whole group then rolls back.
+  const sent = all.filter((m) => m.sender);
+  const read = all.filter((m) => !m.sender);
   await step([
+    ...first,
     ...(rows.length ? [db.insertInto('messages').values(rows)] : []),
-    // The senders' markers, then the readers': a marker moves only forward (a sender's always does, its seq is new).
-    ...[all.filter((m) => m.sender), all.filter((m) => !m.sender)].filter((m) => m.length).map((m) => moveMarkers(db, m)),
+    // The senders' markers, then the readers': a marker moves only forward (a sender's always
+    // does, its seq is new, so in one step every current sender's row is affected).
+    ...(sent.length ? [moveMarkers(db, sent), ...(oneStep ? [affected(sent.length)] : [])] : []),
+    ...(read.length ? [moveMarkers(db, read)] : []),
     db.insertInto('commands').values(items.map(({ actorId }, i) => ({
       id: results[i]!.id, user_id: actorId, result: JSON.stringify(results[i]), created_at: at,
     }))),
   ], { commit: true });
-  return { results, changes };
+  return { results, changes, lastSeqs: lastSeq };
 }
 
 /**

@@ -1,8 +1,32 @@
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { Database, Dialect } from '@parley/schema/db';
 
-/** Runs one step of a transaction: its statements in order, and their results in order. */
-export type Step = (statements: Compilable[], options?: { commit?: boolean }) => Promise<Array<QueryResult<unknown>>>;
+/**
+ * Rule O15: a check inside a step. The statement before it must have affected
+ * exactly `rows` rows, or the step stops there and the transaction rolls back
+ * (the step rejects with GuardFailed). On MySQL it is a statement of its own
+ * that fails (error 1242) when the count is off; on SQLite the count is looked
+ * at between the statements.
+ */
+export interface Guard {
+  affected: number;
+}
+
+export const affected = (rows: number): Guard => ({ affected: rows });
+
+export class GuardFailed extends Error {
+  constructor() {
+    super('a statement of the step did not affect the rows it had to');
+  }
+}
+
+/** Runs one step of a transaction: its statements in order, and their results in order (guards give none). */
+export type Step = (statements: Array<Compilable | Guard>, options?: { commit?: boolean }) => Promise<Array<QueryResult<unknown>>>;
+
+const isGuard = (statement: Compilable | Guard): statement is Guard => 'affected' in statement;
+/** MySQL: error 1242 (a scalar subquery of more than one row) unless row_count() is right. */
+const guardQuery = (guard: Guard) => CompiledQuery.raw('select if(row_count() = ?, 1, (select 1 union all select 2))', [guard.affected]);
+const SUBQUERY_NOT_ONE_ROW = 1242;
 
 const BEGIN = CompiledQuery.raw('begin');
 const COMMIT = CompiledQuery.raw('commit');
@@ -22,7 +46,10 @@ export async function inSteps<T>(db: Kysely<Database>, dialect: Dialect, body: (
   if (dialect === 'sqlite') {
     return db.transaction().execute((trx) => body(async (statements) => {
       const results: Array<QueryResult<unknown>> = [];
-      for (const statement of statements) results.push(await trx.executeQuery(statement.compile()));
+      for (const statement of statements) {
+        if (!isGuard(statement)) results.push(await trx.executeQuery(statement.compile()));
+        else if (Number(results.at(-1)?.numAffectedRows ?? -1) !== statement.affected) throw new GuardFailed();
+      }
       return results;
     }));
   }
@@ -30,12 +57,19 @@ export async function inSteps<T>(db: Kysely<Database>, dialect: Dialect, body: (
     let open = false;
     let committed = false;
     const step: Step = async (statements, options = {}) => {
-      const queries = [...(open ? [] : [BEGIN]), ...statements.map((s) => s.compile()), ...(options.commit ? [COMMIT] : [])];
+      const queries = [...(open ? [] : [BEGIN]), ...statements.map((s) => (isGuard(s) ? guardQuery(s) : s.compile())), ...(options.commit ? [COMMIT] : [])];
       const skipped = open ? 0 : 1;
       open = true;
-      const results = await sendTogether(connection, queries);
+      let results: Array<QueryResult<unknown>>;
+      try {
+        results = await sendTogether(connection, queries);
+      } catch (error) {
+        if ((error as { errno?: unknown } | null)?.errno === SUBQUERY_NOT_ONE_ROW && statements.some(isGuard)) throw new GuardFailed();
+        throw error;
+      }
       if (options.commit) committed = true;
-      return results.slice(skipped, skipped + statements.length);
+      const answered = results.slice(skipped, skipped + statements.length);
+      return answered.filter((_, i) => !isGuard(statements[i]!));
     };
     try {
       const value = await body(step);
