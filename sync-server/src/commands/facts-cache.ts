@@ -91,8 +91,9 @@ export class FactsCache {
     return known;
   }
 
-  /** A commit moved the conversation's seq to `seq`. */
+  /** A commit moved the conversation's seq to `seq` (two groups in flight may answer out of order: the higher stays). */
   committed(conversationId: string, seq: number) {
+    if ((this.seqs.get(conversationId) ?? -1) > seq) return;
     this.seqs.delete(conversationId);
     this.seqs.set(conversationId, seq);
     if (this.seqs.size > this.capacity) this.seqs.delete(this.seqs.keys().next().value!);
