@@ -170,9 +170,13 @@ export async function expireContexts(db: Db, userId: string, now = Date.now()): 
 /**
  * The caller's current conversations, most recent first (or just `only`).
  * Five queries whatever the number of conversations: rows, last messages,
- * unread counts, member counts, direct peers.
+ * unread counts, member counts, direct peers. They read one snapshot (one
+ * transaction): read apart, they could straddle a commit, and an inbox entry
+ * whose unread count already holds a message past its `lastSeq` counts that
+ * message again when it follows the commit (rule I2).
  */
 export async function conversationSummaries(db: Db, userId: string, isOnline: IsOnline, only?: string): Promise<ConversationSummary[]> {
+  if (!db.isTransaction) return db.transaction().execute((trx) => conversationSummaries(trx, userId, isOnline, only));
   const mine = () => {
     let q = db
       .selectFrom('members as mb')
@@ -238,8 +242,7 @@ export async function conversationSummaries(db: Db, userId: string, isOnline: Is
           : null,
       expiresAt: c.expires_at === null ? null : Number(c.expires_at),
       createdAt: Number(c.created_at),
-      // The last-message query runs after `rows` and may see a newer commit: the two must agree.
-      lastSeq: Math.max(Number(c.last_seq), lastMessages.get(c.id)?.seq ?? 0),
+      lastSeq: Number(c.last_seq),
       lastMessage: lastMessages.get(c.id) ?? null,
       unreadCount: unreadBy.get(c.id) ?? 0,
       readSeq: Number(c.my_read_seq),
