@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { YKeyValue } from 'y-utility/y-keyvalue';
+import { KeyValue } from './keyvalue.ts';
 import type { Command, CommandResult, ConversationStatus, ConversationType, Media, MessageKind, Role } from './commands.ts';
 import { isId } from './ids.ts';
 import { highestVersions } from './versions.ts';
@@ -7,7 +7,7 @@ import { highestVersions } from './versions.ts';
 /**
  * The layout of Parley's two kinds of Yjs document (docs/protocol.md, "Documents").
  * Queues are arrays whose handled items are deleted; rewritten key/value state is
- * a YKeyValue over an array, never a Y.Map (a Y.Map keeps every key it ever held).
+ * a KeyValue over an array, never a Y.Map (a Y.Map keeps every key it ever held).
  */
 
 export const conversationDocName = (id: string) => `conversation:${id}`;
@@ -145,23 +145,23 @@ export function userParts(doc: Y.Doc) {
   };
 }
 
-const keyValues = new WeakMap<Y.Array<any>, YKeyValue<any>>();
+const keyValues = new WeakMap<Y.Array<any>, KeyValue<any>>();
 
 /**
- * The key/value view of an array, one per array: a YKeyValue observes its array
+ * The key/value view of an array, one per array: a KeyValue observes its array
  * for as long as it lives, so a new one per call would pile up observers.
  * Only a document's writers use it; readers of a read-only document use `latestByKey`.
  */
-export function keyValue<T>(array: Y.Array<{ key: string; val: T }>): YKeyValue<T> {
-  let kv = keyValues.get(array) as YKeyValue<T> | undefined;
+export function keyValue<T>(array: Y.Array<{ key: string; val: T }>): KeyValue<T> {
+  let kv = keyValues.get(array) as KeyValue<T> | undefined;
   if (!kv) {
-    kv = new YKeyValue<T>(array);
+    kv = new KeyValue<T>(array);
     keyValues.set(array, kv);
   }
   return kv;
 }
 
-/** Reads key/value pairs without writing: the last entry of a key wins, as in YKeyValue. */
+/** Reads key/value pairs without writing: the last entry of a key wins, as in KeyValue. */
 export function latestByKey<T>(array: Y.Array<{ key: string; val: T }>): Map<string, T> {
   const map = new Map<string, T>();
   for (const { key, val } of array) map.set(key, val);

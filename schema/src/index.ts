@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './limits.ts';
 export * from './commands.ts';
 export * from './documents.ts';
+export * from './keyvalue.ts';
 export * from './api.ts';
 export * from './ids.ts';
 export * from './http.ts';

@@ -1,9 +1,8 @@
 import {
   encodeStateless, keyValue, LIMITS, ParleyError, parseStateless, uploadIdOf, userDocName, userParts,
   type AuthResponse, type Command, type ConversationDetail, type ConversationSettings, type ConversationStatus, type ConversationSummary,
-  type Draft, type HistoryPage, type InboxEntry, type Role, type SearchHit, type User,
+  type Draft, type HistoryPage, type InboxEntry, type KeyValue, type Role, type SearchHit, type User,
 } from '@parley/schema';
-import type { YKeyValue } from 'y-utility/y-keyvalue';
 import { resolveConfig, type ParleyClientConfig, type ResolvedConfig } from './config.ts';
 import { Calls, otherMember } from './calls/Calls.ts';
 import { Contacts } from './contacts/Contacts.ts';
@@ -51,7 +50,7 @@ export interface ContextInput {
 interface Local {
   userDoc: SyncedDoc;
   outbox: Outbox;
-  inbox: YKeyValue<InboxEntry>;
+  inbox: KeyValue<InboxEntry>;
   prefs: Preferences;
 }
 
@@ -666,9 +665,9 @@ export class ParleyClient extends Emitter<ParleyEvents> {
     await userDoc.open();
     this.connection.setHeartbeatProvider(userDoc.provider);
     const inbox = keyValue(userParts(userDoc.doc).inbox);
-    inbox.on('change', (changes: Map<string, { newValue?: InboxEntry }>) => {
+    inbox.onChange((changes) => {
       for (const [id, change] of changes) {
-        const m = change.newValue?.lastMessage;
+        const m = change.action === 'delete' ? undefined : change.newValue.lastMessage;
         if (m) this.notifications.note(id, [m]);
       }
       this.conversations.changed();
@@ -718,7 +717,7 @@ export class ParleyClient extends Emitter<ParleyEvents> {
   /** What the device knew at start is not news (rule SDK-N1). */
   private endBaseline(): void {
     const lastSeqs: Array<[string, number]> = [];
-    for (const [id, { val }] of this.local?.inbox.map ?? []) lastSeqs.push([id, val.lastSeq]);
+    for (const [id, entry] of this.local?.inbox.entries() ?? []) lastSeqs.push([id, entry.lastSeq]);
     this.notifications.endBaseline(lastSeqs);
   }
 

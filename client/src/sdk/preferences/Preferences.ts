@@ -1,5 +1,4 @@
-import { keyValue, ParleyError, userParts, type ConversationSettings, type Draft } from '@parley/schema';
-import type { YKeyValue } from 'y-utility/y-keyvalue';
+import { keyValue, ParleyError, userParts, type ConversationSettings, type Draft, type KeyValue } from '@parley/schema';
 import type * as Y from 'yjs';
 
 export interface PreferencesHooks {
@@ -15,15 +14,15 @@ export interface PreferencesHooks {
  * Frequently rewritten, so array-backed key/value (docs/protocol.md B1).
  */
 export class Preferences {
-  private readonly drafts: YKeyValue<Draft>;
-  private readonly settings: YKeyValue<ConversationSettings>;
+  private readonly drafts: KeyValue<Draft>;
+  private readonly settings: KeyValue<ConversationSettings>;
 
   constructor(doc: Y.Doc, hooks: PreferencesHooks, private readonly now: () => number = Date.now) {
     const parts = userParts(doc);
     this.drafts = keyValue(parts.drafts);
     this.settings = keyValue(parts.settings);
-    this.drafts.on('change', () => hooks.drafts());
-    this.settings.on('change', (changes: Map<string, unknown>) => hooks.settings([...changes.keys()]));
+    this.drafts.onChange(() => hooks.drafts());
+    this.settings.onChange((changes) => hooks.settings([...changes.keys()]));
   }
 
   draft(conversationId: string): Draft | undefined {
@@ -55,8 +54,6 @@ export class Preferences {
   }
 }
 
-export function plain<T>(kv: YKeyValue<T>): Map<string, T> {
-  const map = new Map<string, T>();
-  for (const [k, { val }] of kv.map) map.set(k, val);
-  return map;
+export function plain<T>(kv: KeyValue<T>): Map<string, T> {
+  return new Map(kv.entries());
 }
