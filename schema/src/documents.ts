@@ -121,28 +121,57 @@ export interface ConversationSettings {
   clearedBefore?: number;
 }
 
+export interface ConversationParts {
+  messages: Y.Array<MessageEntry>;
+  reads: Y.Array<{ key: string; val: number }>;
+  meta: Y.Array<{ key: string; val: unknown }>;
+  epoch: Y.Array<number>;
+}
+
+export interface UserParts {
+  outbox: Y.Array<Command>;
+  results: Y.Array<CommandResult>;
+  inbox: Y.Array<{ key: string; val: InboxEntry }>;
+  drafts: Y.Array<{ key: string; val: Draft }>;
+  settings: Y.Array<{ key: string; val: ConversationSettings }>;
+}
+
+// A document's root types never change: they are looked up once per document, not on every write.
+const conversationPartsOf = new WeakMap<Y.Doc, ConversationParts>();
+const userPartsOf = new WeakMap<Y.Doc, UserParts>();
+
 /** Typed views over a conversation document. */
-export function conversationParts(doc: Y.Doc) {
-  return {
-    messages: doc.getArray<MessageEntry>('messages'),
-    reads: doc.getArray<{ key: string; val: number }>('reads'),
-    meta: doc.getArray<{ key: string; val: unknown }>('meta'),
-    epoch: doc.getArray<number>('epoch'),
-  };
+export function conversationParts(doc: Y.Doc): ConversationParts {
+  let parts = conversationPartsOf.get(doc);
+  if (!parts) {
+    parts = {
+      messages: doc.getArray<MessageEntry>('messages'),
+      reads: doc.getArray<{ key: string; val: number }>('reads'),
+      meta: doc.getArray<{ key: string; val: unknown }>('meta'),
+      epoch: doc.getArray<number>('epoch'),
+    };
+    conversationPartsOf.set(doc, parts);
+  }
+  return parts;
 }
 
 /** The root keys of a user document: an update writing any other is refused (rule B5). */
 export const USER_DOCUMENT_KEYS: ReadonlySet<string> = new Set(['outbox', 'results', 'inbox', 'drafts', 'settings']);
 
 /** Typed views over a user document. */
-export function userParts(doc: Y.Doc) {
-  return {
-    outbox: doc.getArray<Command>('outbox'),
-    results: doc.getArray<CommandResult>('results'),
-    inbox: doc.getArray<{ key: string; val: InboxEntry }>('inbox'),
-    drafts: doc.getArray<{ key: string; val: Draft }>('drafts'),
-    settings: doc.getArray<{ key: string; val: ConversationSettings }>('settings'),
-  };
+export function userParts(doc: Y.Doc): UserParts {
+  let parts = userPartsOf.get(doc);
+  if (!parts) {
+    parts = {
+      outbox: doc.getArray<Command>('outbox'),
+      results: doc.getArray<CommandResult>('results'),
+      inbox: doc.getArray<{ key: string; val: InboxEntry }>('inbox'),
+      drafts: doc.getArray<{ key: string; val: Draft }>('drafts'),
+      settings: doc.getArray<{ key: string; val: ConversationSettings }>('settings'),
+    };
+    userPartsOf.set(doc, parts);
+  }
+  return parts;
 }
 
 const keyValues = new WeakMap<Y.Array<any>, KeyValue<any>>();
@@ -174,7 +203,10 @@ export function latestByKey<T>(array: Y.Array<{ key: string; val: T }>): Map<str
  * copy and loads the document anew; the current epoch is the highest value.
  */
 export function epochState(doc: Y.Doc): { epoch: number | null; stale: boolean } {
-  const values = conversationParts(doc).epoch.toArray();
+  const array = conversationParts(doc).epoch;
+  // The common case, looked at after every update: one epoch, nothing to copy.
+  if (array.length <= 1) return { epoch: array.length ? array.get(0) : null, stale: false };
+  const values = array.toArray();
   if (values.length === 0) return { epoch: null, stale: false };
   const epoch = Math.max(...values);
   return { epoch, stale: new Set(values).size > 1 };

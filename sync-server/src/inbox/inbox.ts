@@ -237,9 +237,18 @@ function write(doc: Y.Doc, entries: Map<string, InboxEntry | null>): Promise<voi
       } else if (current && current.lastSeq > entry.lastSeq) {
         // Rule I2: a query that read the index before a group commit does not take back what the commit's own update wrote.
         continue;
-      } else if (JSON.stringify(current) !== JSON.stringify(entry)) {
+      } else if (!sameEntry(current, entry)) {
         kv.set(conversationId, entry);
       }
     }
   }));
+}
+
+/** Entries that say the same need no write: a message's content is fixed by its id and version. */
+function sameEntry(current: InboxEntry | undefined, entry: InboxEntry): boolean {
+  if (!current) return false;
+  const a = current.lastMessage;
+  const b = entry.lastMessage;
+  return current.lastSeq === entry.lastSeq && current.readSeq === entry.readSeq && current.unreadCount === entry.unreadCount
+    && current.updatedAt === entry.updatedAt && a?.id === b?.id && a?.version === b?.version;
 }
