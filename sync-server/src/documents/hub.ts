@@ -238,14 +238,18 @@ export class DocumentHub implements ConversationWriter {
     return false;
   }
 
-  /** P4: the updates of one event-loop turn go to the log together. */
+  /** P4: the updates of one event-loop turn go to the log together; one check-phase callback serves every document. */
   private flushSoon(name: string) {
-    if (this.soon.has(name)) return;
+    if (this.soon.size === 0) setImmediate(() => this.flushAllSoon());
     this.soon.add(name);
-    setImmediate(() => {
-      this.soon.delete(name);
+  }
+
+  private flushAllSoon() {
+    const names = [...this.soon];
+    this.soon.clear();
+    for (const name of names) {
       this.flush(name, { lazy: true }).catch((error: unknown) => this.log.warn({ err: error, document: name }, 'logging document updates failed; the next flush or snapshot retries'));
-    });
+    }
   }
 
   /** afterUnloadDocument: a document stored on unload needs no flush chain any more. */
