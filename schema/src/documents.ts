@@ -207,7 +207,6 @@ export function epochState(doc: Y.Doc): { epoch: number | null; stale: boolean }
   // The common case, looked at after every update: one epoch, nothing to copy.
   if (array.length <= 1) return { epoch: array.length ? array.get(0) : null, stale: false };
   const values = array.toArray();
-  if (values.length === 0) return { epoch: null, stale: false };
   const epoch = Math.max(...values);
   return { epoch, stale: new Set(values).size > 1 };
 }
