@@ -82,8 +82,15 @@ export class KeyValue<T> {
     const touch = (key: string) => {
       if (!before.has(key)) before.set(key, this.live.get(key));
     };
-    const { added, deleted } = event.changes;
-    for (const item of deleted) {
+    // One walk over the array's items, asking the event which it added and deleted:
+    // `event.changes` would also build a delta and two sets per transaction.
+    const added: Y.Item[] = [];
+    for (let item = this.array._start; item !== null; item = item.right) {
+      if (!item.deleted) {
+        if (event.adds(item)) added.push(item);
+        continue;
+      }
+      if (!event.deletes(item) || event.adds(item)) continue;
       for (const pair of item.content.getContent() as Array<KeyValuePair<T>>) {
         touch(pair.key);
         if (this.live.get(pair.key) === pair) this.live.delete(pair.key);
